@@ -1,0 +1,10 @@
+"""puregrad's autograd: reverse-mode differentiation you can step through.
+
+``Value`` is a scalar node; every op's forward and derivative rules live side by side in
+``autograd.scalar_ops``. ``backward()`` walks the graph iteratively, so depth is no limit.
+"""
+
+from .graph import topological_order
+from .value import Value, enable_grad, is_grad_enabled, no_grad, sum
+
+__all__ = ["Value", "sum", "no_grad", "enable_grad", "is_grad_enabled", "topological_order"]

@@ -1,0 +1,24 @@
+"""``python -m autograd``: one neuron's forward and backward pass, shown step by step."""
+
+import autograd
+from autograd import Value
+from autograd.trace import trace
+
+
+def main():
+    x1, x2 = Value(2.0, "x1"), Value(0.0, "x2")
+    w1, w2 = Value(-3.0, "w1"), Value(1.0, "w2")
+    b = Value(6.8813735870195432, "b")
+    n = autograd.sum([x1 * w1, x2 * w2, b])
+    n.label = "n"
+    o = n.tanh()
+    o.label = "o"
+    print("o = tanh(x1*w1 + x2*w2 + b)")
+    print(f"forward: n = {n.data:.6f}, o = {o.data:.6f}\n")
+    print("backward, one chain-rule step per row:")
+    print(trace(o))
+    print("\ngradients: " + ", ".join(f"d{v.label} = {v.grad:.4g}" for v in (x1, w1, x2, w2, b)))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,86 @@
+"""Graph walks shared by every kind of node: topological order and the backward loop.
+
+A node is anything with ``_parents`` (a tuple of nodes), ``_op`` (an object with a
+``backward(node, grad)`` rule returning one contribution per parent) and ``grad``.
+Both the scalar ``Value`` and the array node use these walks, so there is exactly one
+backward loop in the library.
+"""
+
+from typing import NamedTuple
+
+__all__ = ["topological_order", "backprop", "Step"]
+
+
+class Step(NamedTuple):
+    """One application of the chain rule during a backward pass.
+
+    ``node`` is the node whose rule just ran, ``grad`` the gradient that arrived at it from
+    above, and ``contributions[i]`` what its rule added to ``node.parents[i].grad``.
+    """
+
+    node: object
+    grad: object
+    contributions: tuple
+
+    @property
+    def op(self):
+        return self.node.op
+
+    @property
+    def parents(self):
+        return self.node._parents
+
+    def __str__(self):
+        from .trace import node_name, short  # imported late: trace imports this module
+        parts = ", ".join(f"{node_name(p)} += {short(c)}" for p, c in zip(self.parents, self.contributions))
+        return f"{node_name(self.node)} [{self.op}] grad {short(self.grad)} -> {parts}"
+
+
+def topological_order(root):
+    """Every node reachable from ``root``, each after all of its parents.
+
+    Iterative depth-first search, so a chain of a million nodes needs no recursion.
+    """
+    order = []
+    visited = {root}
+    stack = [(root, iter(root._parents))]
+    push, pop, add, append = stack.append, stack.pop, visited.add, order.append
+    while stack:
+        node, parents = stack[-1]
+        for parent in parents:
+            if parent not in visited:
+                add(parent)
+                if parent._parents:
+                    push((parent, iter(parent._parents)))
+                    break
+                append(parent)  # a leaf is finished as soon as it is seen
+        else:
+            pop()
+            append(node)
+    return order
+
+
+def backprop(root, seed, zero, accumulate):
+    """Apply the chain rule from ``root`` back to the leaves, one node at a time.
+
+    ``seed`` is added to ``root.grad``; every interior node's grad is first reset with
+    ``zero(node)`` so it holds this pass's gradient only, while leaves accumulate across
+    passes (as PyTorch's ``.grad`` does). Each node's rule runs exactly once per pass.
+
+    A generator: it yields ``(node, grad, contributions)`` after applying each node's
+    rule, where ``contributions[i]`` is what was added to ``node._parents[i].grad``.
+    ``Value.backward()`` simply runs it to the end; ``backward_steps()`` shows each step.
+    """
+    order = topological_order(root)
+    for node in order:
+        if node._parents:
+            zero(node)
+    accumulate(root, seed)
+    for node in reversed(order):
+        parents = node._parents
+        if parents:
+            grad = node.grad
+            contributions = node._op.backward(node, grad)
+            for parent, contribution in zip(parents, contributions):
+                accumulate(parent, contribution)
+            yield node, grad, contributions
