@@ -1,0 +1,142 @@
+"""Step-through, trace tables, DOT pictures and anomaly detection."""
+
+import inspect
+import re
+import shutil
+
+import pytest
+
+import autograd
+from autograd import Value
+from autograd.anomaly import AnomalyError, detect_anomaly
+from autograd.dot import GraphvizNotFound, render, to_dot
+from autograd.trace import trace
+
+
+def _neuron():
+    x, w, b = Value(2.0, "x"), Value(-3.0, "w"), Value(1.0, "b")
+    y = (x * w + b).tanh()
+    y.label = "y"
+    return y, (x, w, b)
+
+
+def test_steps_apply_each_rule_once_and_match_backward():
+    y, leaves = _neuron()
+    steps = list(y.backward_steps())
+    assert [s.op for s in steps] == ["tanh", "add", "mul"]
+    first = [v.grad for v in leaves]
+    y.zero_grad()
+    y.backward()
+    assert [v.grad for v in leaves] == first
+    # a step's contributions are what its parents received from it
+    assert steps[-1].contributions == (steps[-1].grad * -3.0, steps[-1].grad * 2.0)
+    assert steps[0].grad == 1.0 and steps[0].parents == y.parents
+
+
+def test_step_is_applied_when_yielded():
+    y, (x, w, b) = _neuron()
+    steps = y.backward_steps()
+    next(steps)
+    next(steps)  # the add rule has run: b has its gradient, x has not yet
+    assert b.grad != 0.0 and x.grad == 0.0
+
+
+def test_trace_shortens_large_graphs():
+    x = Value(0.5, "x")
+    y = x
+    for _ in range(500):
+        y = y * 1.0
+    text = str(trace(y, max_rows=10))
+    assert "490 steps omitted" in text
+    assert len(text.splitlines()) == 12  # header, 5 rows, the gap line, 5 rows
+
+
+def _parse_dot(text):
+    assert text.count("{") - text.count("\\{") == text.count("}") - text.count("\\}")
+    declared = set(re.findall(r"^\s+(\w+) \[", text, re.M)) - {"node", "graph", "edge"}
+    edges = re.findall(r"^\s+(\w+) -> (\w+);", text, re.M)
+    return declared, edges
+
+
+def test_dot_declares_every_edge_end_and_names_every_node():
+    y, _ = _neuron()
+    y.backward()
+    text = to_dot(y)
+    declared, edges = _parse_dot(text)
+    assert edges and all(a in declared and b in declared for a, b in edges)
+    order = autograd.topological_order(y)
+    assert sum(1 for name in declared if not name.endswith("_op")) == len(order)
+    for label in ("x", "w", "b", "y", "tanh", "mul", "add"):
+        assert label in text
+
+
+def test_dot_escapes_record_characters_in_labels():
+    v = Value(1.0, 'a|b{c}"d"')
+    text = to_dot(v * 2)
+    assert r"a\|b\{c\}\"d\"" in text
+    _parse_dot(text)
+
+
+def test_render_without_graphviz_says_how_to_get_it(monkeypatch, tmp_path):
+    monkeypatch.setattr(shutil, "which", lambda name: None)
+    with pytest.raises(GraphvizNotFound, match="apt-get install graphviz"):
+        render(_neuron()[0], tmp_path / "g.svg")
+
+
+@pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz 'dot' is not installed")
+def test_render_writes_svg(tmp_path):
+    path = render(_neuron()[0], tmp_path / "g.svg")
+    assert "<svg" in open(path).read()
+
+
+def _line_of(marker):
+    source, start = inspect.getsourcelines(test_anomaly_forward_points_at_the_creating_line)
+    return start + next(i for i, line in enumerate(source) if marker in line)
+
+
+HUGE, TINY = 1e200, 1e-200
+
+
+@pytest.mark.parametrize("make", [
+    lambda: Value(1e308) + Value(1e308),
+    lambda: Value(-1e308) - Value(1e308),
+    lambda: Value(HUGE) * Value(HUGE),
+    lambda: Value(HUGE) / Value(TINY),
+    lambda: -Value(float("nan")),
+    lambda: Value(float("nan")).tanh(),
+    lambda: Value(float("inf")).sigmoid() * 0.0 + Value(float("inf")) - Value(float("inf")),
+    lambda: autograd.sum([1e308, 1e308]),
+    lambda: Value(float("inf")).abs(),
+])
+def test_anomaly_catches_each_forward_op(make):
+    with detect_anomaly(), pytest.raises(AnomalyError, match="produced (inf|-inf|nan)"):
+        make()
+
+
+def test_anomaly_forward_points_at_the_creating_line():
+    with detect_anomaly(), pytest.raises(AnomalyError) as caught:
+        Value(HUGE, "h") * Value(HUGE)  # marker: creating line
+    assert f"{__file__}:{_line_of('marker: creating line')}" in str(caught.value)
+    assert "mul" in str(caught.value) and "h (data 1e+200)" in str(caught.value)
+
+
+@pytest.mark.parametrize("build, op", [
+    (lambda a: (a * Value(TINY)) * HUGE, "mul"),       # d/dTINY = grad * a, overflows
+    (lambda a: (Value(1e-320) * a).log() * 1e10, "log"),  # 1 / 1e-320 overflows
+    (lambda a: Value(1.0) / (a * 1e-160) * 1e100, "div"),  # d/db = -1e100 * 1e160 / 1e-160
+])
+def test_anomaly_catches_backward_and_names_node(build, op):
+    a = Value(HUGE if op == "mul" else 1.0, "a")
+    with detect_anomaly():
+        out = build(a)
+        with pytest.raises(AnomalyError, match=rf"backward of {op}.*node created at {re.escape(__file__)}:\d+"):
+            out.backward()
+
+
+def test_anomaly_is_off_outside_and_restores_the_engine():
+    from autograd import value
+    plain = value._node
+    with detect_anomaly():
+        assert value._node is not plain
+    assert value._node is plain and value._step_check is None
+    assert (Value(HUGE) * Value(HUGE)).data == float("inf")  # IEEE behaviour when off
