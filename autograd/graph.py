@@ -6,9 +6,29 @@ Both the scalar ``Value`` and the array node use these walks, so there is exactl
 backward loop in the library.
 """
 
+import contextlib
+import gc
 from typing import NamedTuple
 
-__all__ = ["topological_order", "backprop", "Step"]
+__all__ = ["topological_order", "backprop", "Step", "gc_paused"]
+
+
+@contextlib.contextmanager
+def gc_paused():
+    """Pause Python's cyclic garbage collector inside the block, then restore it.
+
+    The engine's graphs hold no reference cycles (rules are named functions, not closures),
+    so reference counting frees them without the collector. While a large graph is being
+    built or walked, the collector's only effect is to rescan it again and again: building a
+    million-node chain takes about 4x longer with it on. Wrap a training step in this block.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 class Step(NamedTuple):

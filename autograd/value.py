@@ -10,7 +10,7 @@ import contextlib
 import numbers
 
 from . import scalar_ops as ops
-from .graph import Step, backprop, topological_order
+from .graph import Step, backprop, gc_paused, topological_order
 
 __all__ = ["Value", "sum", "no_grad", "enable_grad", "is_grad_enabled"]
 
@@ -196,7 +196,8 @@ class Value:
 
         Iterative, so graphs of any depth work. Leaves accumulate; see the class docstring.
         """
-        collections.deque(self._backprop(grad), maxlen=0)
+        with gc_paused():
+            collections.deque(self._backprop(grad), maxlen=0)
 
     def backward_steps(self, grad=1.0):
         """The backward pass one chain-rule step at a time: yields a ``Step`` per interior node.
