@@ -4,7 +4,9 @@
 ``autograd.scalar_ops``. ``backward()`` walks the graph iteratively, so depth is no limit.
 """
 
-from .graph import topological_order
+from .gradcheck import GradcheckError, gradcheck
+from .graph import gc_paused, topological_order
 from .value import Value, enable_grad, is_grad_enabled, no_grad, sum
 
-__all__ = ["Value", "sum", "no_grad", "enable_grad", "is_grad_enabled", "topological_order"]
+__all__ = ["Value", "sum", "no_grad", "enable_grad", "is_grad_enabled", "topological_order", "gc_paused",
+           "gradcheck", "GradcheckError"]
