@@ -1,0 +1,76 @@
+"""micrograd's demo on puregrad: ``python -m nn.demo``.
+
+Trains ``MLP(2, [16, 16, 1])`` on 100 two-moons points with the SVM hinge loss plus a 1e-4 L2
+penalty, full batch, SGD with the learning rate decaying from 1.0 to 0.1, printing the loss
+and training accuracy as it goes, then an ASCII picture of the decision boundary.
+"""
+
+import argparse
+
+from autograd import gc_paused, no_grad
+
+from . import data
+from .losses import check_finite, l2, svm_hinge
+from .optim import SGD
+from .scalar_models import MLP
+
+
+def train(steps=100, n=100, noise=0.1, seed=1337, log=print, every=10):
+    """Train the demo model; returns (model, X, y in {-1, +1}, [(step, loss, accuracy), ...])."""
+    X, labels = data.make_moons(n, noise, rng=seed)
+    y = [2 * label - 1 for label in labels]
+    model = MLP(2, [16, 16, 1], rng=seed)
+    optimizer = SGD(model.parameters(), lr=1.0)
+    history = []
+    for k in range(steps):
+        with gc_paused():  # the graph has no reference cycles; the collector would only rescan it
+            scores = [model(x) for x in X]
+            loss = svm_hinge(scores, y) + l2(model.parameters(), 1e-4)
+            check_finite(loss, k)
+            accuracy = sum((yi > 0) == (s.data > 0) for yi, s in zip(y, scores)) / len(y)
+            history.append((k, loss.data, accuracy))
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.lr = 1.0 - 0.9 * k / steps
+            optimizer.step()
+        if log and (k % every == 0 or k == steps - 1):
+            log(f"step {k:3d}  loss {loss.data:.6f}  accuracy {accuracy:.0%}")
+    return model, X, y, history
+
+
+def accuracy(model, X, y):
+    """Fraction of points whose score has the label's sign."""
+    with no_grad():
+        return sum((yi > 0) == (model(x).data > 0) for x, yi in zip(X, y)) / len(y)
+
+
+def boundary_picture(model, X, y, width=64, height=24):
+    """The plane as text: '.' where the model says -1, '#' where it says +1; points 'o' (-1) and 'x' (+1)."""
+    xs, ys = [p[0] for p in X], [p[1] for p in X]
+    x0, x1 = min(xs) - 0.25, max(xs) + 0.25
+    y0, y1 = min(ys) - 0.25, max(ys) + 0.25
+    grid = []
+    with no_grad():
+        for r in range(height):
+            cy = y1 - (r + 0.5) * (y1 - y0) / height
+            grid.append(["#" if model([x0 + (c + 0.5) * (x1 - x0) / width, cy]).data > 0 else "."
+                         for c in range(width)])
+    for (px, py), label in zip(X, y):
+        c = min(width - 1, int((px - x0) / (x1 - x0) * width))
+        r = min(height - 1, int((y1 - py) / (y1 - y0) * height))
+        grid[r][c] = "x" if label > 0 else "o"
+    return "\n".join("".join(row) for row in grid)
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(prog="python -m nn.demo", description=__doc__.splitlines()[0])
+    parser.add_argument("--steps", type=int, default=100, help="training steps (default 100)")
+    parser.add_argument("--seed", type=int, default=1337, help="seed for data and weights")
+    args = parser.parse_args(argv)
+    model, X, y, _ = train(args.steps, seed=args.seed)
+    print(f"final training accuracy {accuracy(model, X, y):.0%}")
+    print(boundary_picture(model, X, y))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,240 @@
+"""Optimizers with PyTorch's update rules: ``SGD``, ``Adam``, ``AdamW``.
+
+Each rule is written ONCE, as a function over one row of floats (parameter row, gradient row,
+state rows -> new rows), and serves both kinds of parameter:
+
+- scalar ``Value``s: all of them are gathered into one virtual row (their ``.data`` and
+  ``.grad``), updated, and written back;
+- array parameters (``.data`` a list of row lists, ``.grad`` the same shape or None): each row
+  is updated; a parameter whose ``.grad`` is None is skipped, as PyTorch skips it (its step
+  count does not advance). The update puts new row lists into ``.data`` (the outer list is kept).
+
+Arithmetic follows PyTorch's single-tensor CPU code operation by operation, so one step from
+the same state gives the same numbers to within a few ulps.
+"""
+
+from math import sqrt
+
+from autograd import Value
+
+from .module import is_array_parameter
+
+__all__ = ["Optimizer", "SGD", "Adam", "AdamW", "sgd_rule", "adam_rule"]
+
+
+def sgd_rule(p, g, buf, lr, momentum, dampening, nesterov, weight_decay):
+    """One SGD step on a row; returns (new p, new momentum buffer or None). PyTorch's rule:
+
+        g <- g + weight_decay * p                      (if weight_decay)
+        buf <- g on the first step, else momentum * buf + (1 - dampening) * g   (if momentum)
+        g <- g + momentum * buf if nesterov else buf   (if momentum)
+        p <- p - lr * g
+    """
+    if weight_decay:
+        g = [gi + weight_decay * pi for gi, pi in zip(g, p)]
+    if momentum:
+        if buf is None:
+            buf = list(g)
+        else:
+            keep = 1 - dampening
+            buf = [bi * momentum + keep * gi for bi, gi in zip(buf, g)]
+        g = [gi + momentum * bi for gi, bi in zip(g, buf)] if nesterov else buf
+    return [pi - lr * gi for pi, gi in zip(p, g)], buf
+
+
+def adam_rule(p, g, m, v, step, lr, beta1, beta2, eps, weight_decay, decoupled):
+    """One Adam (or AdamW, ``decoupled=True``) step on a row at step number ``step`` (from 1).
+
+    Returns (new p, new m, new v). PyTorch's rule:
+
+        p <- p * (1 - lr * weight_decay)         (AdamW)   |   g <- g + weight_decay * p   (Adam)
+        m <- beta1 m + (1 - beta1) g              (as torch.lerp: m + (1 - beta1)(g - m))
+        v <- beta2 v + (1 - beta2) g**2
+        p <- p - lr / (1 - beta1**t) * m / (sqrt(v) / sqrt(1 - beta2**t) + eps)
+    """
+    if weight_decay and not decoupled:
+        g = [gi + weight_decay * pi for gi, pi in zip(g, p)]
+    w = 1 - beta1
+    if abs(w) < 0.5:  # torch.lerp's two forms, for the same rounding
+        m = [mi + w * (gi - mi) for mi, gi in zip(m, g)]
+    else:
+        keep = 1 - w
+        m = [gi - (gi - mi) * keep for mi, gi in zip(m, g)]
+    w2 = 1 - beta2
+    v = [vi * beta2 + w2 * gi * gi for vi, gi in zip(v, g)]
+    step_size = lr / (1 - beta1 ** step)
+    bc2_sqrt = (1 - beta2 ** step) ** 0.5
+    neg = -step_size
+    if weight_decay and decoupled:  # the shrink fused into the update: same operations, one pass fewer
+        shrink = 1 - lr * weight_decay
+        p = [pi * shrink + neg * mi / (sqrt(vi) / bc2_sqrt + eps) for pi, mi, vi in zip(p, m, v)]
+    else:
+        p = [pi + neg * mi / (sqrt(vi) / bc2_sqrt + eps) for pi, mi, vi in zip(p, m, v)]
+    return p, m, v
+
+
+class Optimizer:
+    """Base: holds Values (one virtual row) and array parameters; ``step()`` applies ``_update``.
+
+    Subclasses set ``hyperparameters`` (names of attributes, saved in the state dict) and
+    ``_update(slot, p_rows, g_rows) -> new p_rows``, keeping per-slot state in ``self.state[slot]``
+    (slot 0 is the Values' virtual row, slot k >= 1 the k-th array parameter).
+    """
+
+    hyperparameters = ()
+
+    def __init__(self, params):
+        params = list(params)
+        name = type(self).__name__
+        if not params:
+            raise ValueError(f"{name}: got an empty parameter list")
+        self.values, self.arrays = [], []
+        for i, p in enumerate(params):
+            if isinstance(p, Value):
+                self.values.append(p)
+            elif is_array_parameter(p):
+                self.arrays.append(p)
+            else:
+                raise TypeError(f"{name}: parameter {i} is a {type(p).__name__}, not a Value or array parameter")
+        self.state = [None] * (1 + len(self.arrays))
+
+    def _check(self, name, value, low=0.0):
+        if not value >= low:
+            raise ValueError(f"{type(self).__name__}: {name} must be >= {low}, got {value!r}")
+
+    def step(self):
+        """Update every parameter once from its current gradient."""
+        if self.values:
+            vals = self.values
+            new = self._update(0, [[v.data for v in vals]], [[v.grad for v in vals]])[0]
+            for v, x in zip(vals, new):
+                v.data = x
+        for k, a in enumerate(self.arrays, 1):
+            if a.grad is not None:
+                if len(a.grad) != len(a.data) or len(a.grad[0]) != len(a.data[0]):
+                    raise ValueError(f"{type(self).__name__}: array parameter {k - 1} "
+                                     f"({getattr(a, 'label', '') or 'unlabelled'}) has data {len(a.data)}x"
+                                     f"{len(a.data[0])} but grad {len(a.grad)}x{len(a.grad[0])}")
+                a.data[:] = self._update(k, a.data, a.grad)
+
+    def zero_grad(self):
+        """Values' ``grad`` to 0.0; array parameters' ``grad`` to None (PyTorch's default)."""
+        for v in self.values:
+            v.grad = 0.0
+        for a in self.arrays:
+            a.grad = None
+
+    def _shapes(self):
+        shapes = [[len(self.values)]] if self.values else [[]]
+        return shapes + [[len(r) for r in a.data] for a in self.arrays]
+
+    def state_dict(self):
+        """{"optimizer": name, "hyperparameters": {...}, "state": [per slot: None or {...}]}, a JSON-ready copy."""
+        def copy(x):
+            return [list(r) for r in x] if isinstance(x, list) else x
+        return {
+            "optimizer": type(self).__name__,
+            "hyperparameters": {h: getattr(self, h) for h in self.hyperparameters},
+            "state": [None if s is None else {k: copy(x) for k, x in s.items()} for s in self.state],
+        }
+
+    def load_state_dict(self, state):
+        """Restore hyperparameters and per-parameter state; checks everything before changing anything."""
+        name = type(self).__name__
+        if not isinstance(state, dict) or state.get("optimizer") != name:
+            got = state.get("optimizer") if isinstance(state, dict) else type(state).__name__
+            raise ValueError(f"{name}.load_state_dict: this is a state dict for {got!r}")
+        hyper = state.get("hyperparameters")
+        if not isinstance(hyper, dict) or set(hyper) != set(self.hyperparameters):
+            raise ValueError(f"{name}.load_state_dict: 'hyperparameters' must have exactly "
+                             f"{list(self.hyperparameters)}")
+        slots = state.get("state")
+        if not isinstance(slots, list) or len(slots) != len(self.state):
+            raise ValueError(f"{name}.load_state_dict: 'state' must list {len(self.state)} slots "
+                             f"(Values, then {len(self.arrays)} array parameters)")
+        for i, (slot, shape) in enumerate(zip(slots, self._shapes())):
+            if slot is None:
+                continue
+            if not isinstance(slot, dict) or not isinstance(slot.get("step"), int):
+                raise ValueError(f"{name}.load_state_dict: state[{i}] needs an int 'step'")
+            for key, rows in slot.items():
+                if key != "step" and rows is not None and (
+                        not isinstance(rows, list) or [len(r) for r in rows] != shape):
+                    raise ValueError(f"{name}.load_state_dict: state[{i}][{key!r}] does not match "
+                                     f"the parameter's shape (row lengths {shape})")
+        for h in self.hyperparameters:
+            setattr(self, h, tuple(hyper[h]) if isinstance(hyper[h], list) else hyper[h])
+        self.state = [None if s is None else {k: [[float(x) for x in r] for r in x] if isinstance(x, list) else x
+                                              for k, x in s.items()} for s in slots]
+
+
+class SGD(Optimizer):
+    """Stochastic gradient descent with optional momentum, dampening, Nesterov and weight decay."""
+
+    hyperparameters = ("lr", "momentum", "dampening", "nesterov", "weight_decay")
+
+    def __init__(self, params, lr, momentum=0.0, dampening=0.0, nesterov=False, weight_decay=0.0):
+        super().__init__(params)
+        self.lr, self.momentum, self.dampening = lr, momentum, dampening
+        self.nesterov, self.weight_decay = nesterov, weight_decay
+        for h in ("lr", "momentum", "weight_decay"):
+            self._check(h, getattr(self, h))
+        if nesterov and (momentum <= 0 or dampening != 0):
+            raise ValueError("SGD: nesterov needs momentum > 0 and dampening = 0")
+
+    def _update(self, slot, ps, gs):
+        lr, mom, wd = self.lr, self.momentum, self.weight_decay
+        if not mom and not wd:  # plain SGD: a row with all-zero gradient stays exactly as it is
+            return [p if not any(g) else [pi - lr * gi for pi, gi in zip(p, g)] for p, g in zip(ps, gs)]
+        s = self.state[slot]
+        if s is None:
+            s = self.state[slot] = {"step": 0, "momentum_buffer": None}
+        bufs = s["momentum_buffer"] or [None] * len(ps)
+        out, new_bufs = [], []
+        for p, g, b in zip(ps, gs, bufs):
+            p, b = sgd_rule(p, g, b, lr, mom, self.dampening, self.nesterov, wd)
+            out.append(p)
+            new_bufs.append(b)
+        s["step"] += 1
+        s["momentum_buffer"] = new_bufs if mom else None
+        return out
+
+
+class Adam(Optimizer):
+    """Adam (Kingma & Ba) with PyTorch's bias correction and L2-style ``weight_decay``."""
+
+    hyperparameters = ("lr", "betas", "eps", "weight_decay")
+    decoupled = False
+
+    def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0):
+        super().__init__(params)
+        self.lr, self.betas, self.eps, self.weight_decay = lr, tuple(betas), eps, weight_decay
+        for h in ("lr", "eps", "weight_decay"):
+            self._check(h, getattr(self, h))
+        if len(self.betas) != 2 or not all(0.0 <= b < 1.0 for b in self.betas):
+            raise ValueError(f"{type(self).__name__}: betas must be two numbers in [0, 1), got {betas!r}")
+
+    def _update(self, slot, ps, gs):
+        s = self.state[slot]
+        if s is None:
+            s = self.state[slot] = {"step": 0, "exp_avg": [[0.0] * len(p) for p in ps],
+                                    "exp_avg_sq": [[0.0] * len(p) for p in ps]}
+        s["step"] += 1
+        t, (b1, b2) = s["step"], self.betas
+        out, ms, vs = [], [], []
+        for p, g, m, v in zip(ps, gs, s["exp_avg"], s["exp_avg_sq"]):
+            p, m, v = adam_rule(p, g, m, v, t, self.lr, b1, b2, self.eps, self.weight_decay, self.decoupled)
+            out.append(p)
+            ms.append(m)
+            vs.append(v)
+        s["exp_avg"], s["exp_avg_sq"] = ms, vs
+        return out
+
+
+class AdamW(Adam):
+    """Adam with decoupled weight decay (Loshchilov & Hutter): p <- p (1 - lr wd) before the step."""
+
+    decoupled = True
+
+    def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=1e-2):
+        super().__init__(params, lr, betas, eps, weight_decay)

@@ -1,0 +1,144 @@
+"""micrograd's model shapes on the scalar engine: ``Neuron``, ``Layer``, ``MLP``.
+
+A neuron computes act(w . x + b) as ONE n-ary sum node over the products (not a chain of
+additions), so a 784-input neuron is 785 nodes deep-1 rather than 784 deep.
+
+Inputs may be numbers or Values. Numbers that are exactly zero are skipped: their products
+are 0.0 and adding 0.0 does not change a float sum, so the output is bit-identical; their
+weights get no contribution, i.e. gradient 0, the same as w * 0.0 would give. (A zero that is
+a Value is kept, since the gradient with respect to that input is w, not 0.) On MNIST-like
+inputs, with about 80% zero pixels, this makes the first layer about 4x cheaper.
+"""
+
+from autograd import Value, sum as value_sum
+
+from . import init as _init
+from .activations import ACTIVATIONS, activate, check_activation
+from .module import Module
+
+__all__ = ["Neuron", "Layer", "MLP", "ACTIVATIONS"]  # ACTIVATIONS re-exported from nn.activations
+
+def _prepare(x, nin, name):
+    """(index, Value) for each input that is not a plain-number zero; errors name the layer.
+
+    Numbers become Values once here, not once per neuron.
+    """
+    try:
+        xs = list(x)
+    except TypeError:
+        raise TypeError(f"{name}: expected a list of {nin} numbers or Values, got {type(x).__name__}") from None
+    if len(xs) != nin:
+        raise ValueError(f"{name}: expected {nin} inputs, got {len(xs)}")
+    pairs = []
+    for i, xi in enumerate(xs):
+        if type(xi) is not Value:
+            if xi == 0.0:
+                continue
+            try:
+                xi = Value(xi)
+            except TypeError:
+                raise TypeError(f"{name}: input {i} is a {type(xi).__name__}, not a number or Value") from None
+        pairs.append((i, xi))
+    return pairs
+
+
+def _affine(w, b, pairs):
+    """w . x + b as one sum node over the ``_prepare``d inputs (plain-number zeros skipped)."""
+    terms = [w[i] * xi for i, xi in pairs]
+    terms.append(b)
+    return value_sum(terms)
+
+
+class Neuron(Module):
+    """act(sum_i w_i x_i + b). ``w`` is a list of ``nin`` Values, ``b`` a Value."""
+
+    def __init__(self, nin, activation="relu", init="uniform", rng=None, *, weights=None,
+                 bias=0.0, name="Neuron"):
+        self.activation = check_activation(activation, name)
+        if weights is None:
+            (weights,), (bias,) = _init.layer(init, nin, 1, _init.as_rng(rng))
+        if len(weights) != nin:
+            raise ValueError(f"{name}: expected {nin} weights, got {len(weights)}")
+        self.w = [Value(v) for v in weights]
+        self.b = Value(bias)
+        self.name = name
+
+    @property
+    def nin(self):
+        return len(self.w)
+
+    def __call__(self, x):
+        return activate(_affine(self.w, self.b, _prepare(x, len(self.w), self.name)), self.activation)
+
+    def __repr__(self):
+        return f"Neuron({len(self.w)}, activation={self.activation!r})"
+
+
+class Layer(Module):
+    """``nout`` neurons over the same ``nin`` inputs. Always returns a list of ``nout`` Values.
+
+    State dict: ``weight`` [nout][nin] (row j is neuron j's weights) and ``bias`` [nout].
+    """
+
+    def __init__(self, nin, nout, activation="relu", init="uniform", rng=None, *, name="Layer"):
+        rng = _init.as_rng(rng)
+        weight, bias = _init.layer(init, nin, nout, rng)
+        self.neurons = [Neuron(nin, activation, weights=w, bias=b, name=f"{name} neuron {j}")
+                        for j, (w, b) in enumerate(zip(weight, bias))]
+        self.activation = check_activation(activation, name)
+        self.nin, self.nout, self.name = nin, nout, name
+
+    def __call__(self, x):
+        pairs = _prepare(x, self.nin, self.name)
+        act = self.activation
+        return [activate(_affine(n.w, n.b, pairs), act) for n in self.neurons]
+
+    def named_tensors(self):
+        yield "weight", [n.w for n in self.neurons]
+        yield "bias", [n.b for n in self.neurons]
+
+    def __repr__(self):
+        return f"Layer({self.nin}, {self.nout}, activation={self.activation!r})"
+
+
+class MLP(Module):
+    """``MLP(nin, [h1, ..., nout])``: layers ``nin -> h1 -> ... -> nout``, as in micrograd.
+
+    Hidden layers use ``activation``; the last uses ``last_activation`` ("linear" by default,
+    so it outputs logits/scores). ``init`` picks the scheme (see ``nn.init``) and ``rng`` is a
+    ``random.Random`` or an int seed: the same seed gives the same model.
+
+    Calling it on ``nin`` numbers or Values returns a list of Values, except that when the last
+    layer has ONE output it returns that single Value (micrograd's convention, so
+    ``model(x).relu()`` and ``loss = (model(x) - y) ** 2`` work directly).
+
+    State dict: ``layers.{i}.weight`` [out][in] and ``layers.{i}.bias`` [out] (PyTorch's names).
+    """
+
+    def __init__(self, nin, sizes, activation="relu", init="uniform", rng=None, last_activation="linear"):
+        if isinstance(sizes, int):
+            sizes = [sizes]
+        if not sizes:
+            raise ValueError("MLP: sizes must list at least one layer size")
+        check_activation(activation, "MLP")
+        check_activation(last_activation, "MLP")
+        rng = _init.as_rng(rng)
+        dims = [nin] + list(sizes)
+        self.layers = [
+            Layer(dims[i], dims[i + 1], activation if i < len(sizes) - 1 else last_activation,
+                  init, rng, name=f"MLP layer {i} ({dims[i]} -> {dims[i + 1]})")
+            for i in range(len(sizes))]
+
+    @property
+    def nin(self):
+        return self.layers[0].nin
+
+    def __call__(self, x):
+        for layer in self.layers:
+            x = layer(x)
+        return x[0] if len(x) == 1 else x
+
+    def __repr__(self):
+        sizes = [layer.nout for layer in self.layers]
+        return f"MLP({self.nin}, {sizes}, activation={self.layers[0].activation!r})"
+
