@@ -67,8 +67,12 @@ def main(argv=None):
     parser.add_argument("--steps", type=int, default=100, help="training steps (default 100)")
     parser.add_argument("--seed", type=int, default=1337, help="seed for data and weights")
     args = parser.parse_args(argv)
+    if args.steps < 1:
+        parser.error(f"--steps must be at least 1, got {args.steps}")
+    print(f"MLP(2, [16, 16, 1]) on 100 two-moons points: SVM hinge loss + 1e-4 L2, SGD, {args.steps} steps")
     model, X, y, _ = train(args.steps, seed=args.seed)
     print(f"final training accuracy {accuracy(model, X, y):.0%}")
+    print("decision boundary ('.' predicted -1, '#' predicted +1; points: 'o' class -1, 'x' class +1):")
     print(boundary_picture(model, X, y))
 
 
