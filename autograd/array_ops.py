@@ -1,0 +1,380 @@
+"""The array op rules: for each op on 2-D blocks, its forward rule and its backward rule side by side.
+
+The same shape as ``scalar_ops`` one level up: ``forward`` maps the inputs' ``.data`` (lists of
+rows) to the output's rows, calling ``autograd.kernels``; ``backward(out, grad)`` receives the
+output node and the gradient arriving from above (same shape as ``out``) and returns one
+contribution per parent, or None for a parent that does not require a gradient (so the work
+is skipped: the first layer never computes a gradient for its input images).
+
+Broadcasting (add, sub, mul): an operand of shape (1, n), (m, 1) or (1, 1) is repeated to the
+other's shape; its gradient is summed back over the repeated axis (``unbroadcast``).
+"""
+
+import math
+
+from . import kernels as K
+
+__all__ = [
+    "Add", "Sub", "Mul", "MatMul", "Linear", "Relu", "Tanh", "Sigmoid", "Exp", "Log", "Sum", "Mean",
+    "Transpose", "Reshape", "LogSoftmax", "SoftmaxCrossEntropy", "MSE", "broadcast_shape", "expand",
+    "unbroadcast",
+]
+
+
+def shape_of(data):
+    return len(data), len(data[0])
+
+
+def broadcast_shape(op, a, b):
+    """The common shape of two shapes (rows and columns each equal, or one of them 1), or a ValueError."""
+    def dim(x, y):
+        if x == y or y == 1:
+            return x
+        if x == 1:
+            return y
+        raise ValueError(f"{op}: shapes {a} and {b} do not match and cannot be broadcast")
+    return dim(a[0], b[0]), dim(a[1], b[1])
+
+
+def expand(data, shape):
+    """``data`` repeated along any axis of length 1 to reach ``shape`` (rows are shared, not copied)."""
+    rows, cols = shape
+    if len(data[0]) != cols:
+        data = [[r[0]] * cols for r in data]
+    if len(data) != rows:
+        data = data * rows
+    return data
+
+
+def unbroadcast(grad, shape):
+    """The gradient of a broadcast operand: ``grad`` summed over every axis that was repeated."""
+    rows, cols = shape
+    if len(grad[0]) != cols:
+        grad = [[s] for s in K.row_sums(grad)]
+    if len(grad) != rows:
+        grad = [K.column_sums(grad)]
+    return grad
+
+
+def _needs(node):
+    return node.requires_grad
+
+
+def _elementwise(op, kernel, a, b):
+    """kernel applied to a and b after broadcasting both to their common shape."""
+    shape = broadcast_shape(op, shape_of(a), shape_of(b))
+    return kernel(expand(a, shape), expand(b, shape))
+
+
+class Add:
+    """Z = A + B (broadcasting);  dZ/dA = 1, dZ/dB = 1"""
+    name = "add"
+
+    @staticmethod
+    def forward(a, b):
+        return _elementwise("add", K.add, a, b)
+
+    @staticmethod
+    def backward(out, grad):
+        a, b = out._parents
+        return (unbroadcast(grad, a.shape) if _needs(a) else None,
+                unbroadcast(grad, b.shape) if _needs(b) else None)
+
+
+class Sub:
+    """Z = A - B (broadcasting);  dZ/dA = 1, dZ/dB = -1"""
+    name = "sub"
+
+    @staticmethod
+    def forward(a, b):
+        return _elementwise("sub", K.sub, a, b)
+
+    @staticmethod
+    def backward(out, grad):
+        a, b = out._parents
+        return (unbroadcast(grad, a.shape) if _needs(a) else None,
+                unbroadcast(K.scale(grad, -1.0), b.shape) if _needs(b) else None)
+
+
+class Mul:
+    """Z = A * B elementwise (broadcasting);  dZ/dA = B, dZ/dB = A"""
+    name = "mul"
+
+    @staticmethod
+    def forward(a, b):
+        return _elementwise("mul", K.mul, a, b)
+
+    @staticmethod
+    def backward(out, grad):
+        a, b = out._parents
+        shape = out.shape
+        return (unbroadcast(K.mul(grad, expand(b.data, shape)), a.shape) if _needs(a) else None,
+                unbroadcast(K.mul(grad, expand(a.data, shape)), b.shape) if _needs(b) else None)
+
+
+def _check_inner(op, a, b):
+    if len(a[0]) != len(b):
+        raise ValueError(f"{op}: shapes {shape_of(a)} and {shape_of(b)} do not match "
+                         f"(inner sizes {len(a[0])} and {len(b)})")
+
+
+class MatMul:
+    """Z = A B;  dL/dA = G B^T, dL/dB = A^T G  (G = dL/dZ)"""
+    name = "matmul"
+
+    @staticmethod
+    def forward(a, b):
+        _check_inner("matmul", a, b)
+        return K.matmul(a, b)
+
+    @staticmethod
+    def backward(out, grad):
+        a, b = out._parents
+        return (K.matmul(grad, K.transpose(b.data)) if _needs(a) else None,
+                K.matmul(K.transpose(a.data), grad) if _needs(b) else None)
+
+
+class Linear:
+    """Y = X W^T + b, W [out][in], b (1, out) added to every row (PyTorch's F.linear).
+
+    dL/dX = G W,  dL/dW = G^T X,  dL/db = column sums of G. One node instead of three, so the
+    transpose of W is never stored in the graph.
+    """
+    name = "linear"
+
+    @staticmethod
+    def forward(x, w, b):
+        if len(x[0]) != len(w[0]):
+            raise ValueError(f"linear: input shape {shape_of(x)} does not match weight shape "
+                             f"{shape_of(w)} (expected {len(w[0])} input columns)")
+        if shape_of(b) != (1, len(w)):
+            raise ValueError(f"linear: bias shape {shape_of(b)} does not match weight shape "
+                             f"{shape_of(w)} (expected (1, {len(w)}))")
+        return K.add_row(K.matmul(x, list(zip(*w))), b[0])  # rows of W^T as tuples: no copy needed
+
+    @staticmethod
+    def backward(out, grad):
+        x, w, b = out._parents
+        return (K.matmul(grad, w.data) if _needs(x) else None,
+                K.matmul(K.transpose(grad), x.data) if _needs(w) else None,
+                [K.column_sums(grad)] if _needs(b) else None)
+
+
+class Relu:
+    """Z = max(A, 0);  dZ/dA = 1 where A > 0, else 0 (relu'(0) = 0, as in PyTorch)"""
+    name = "relu"
+
+    @staticmethod
+    def forward(a):
+        return K.relu(a)
+
+    @staticmethod
+    def backward(out, grad):
+        return (K.relu_backward(out._parents[0].data, grad),)
+
+
+class Tanh:
+    """Z = tanh A;  dZ/dA = 1 - Z**2"""
+    name = "tanh"
+
+    @staticmethod
+    def forward(a):
+        return K.apply(math.tanh, a)
+
+    @staticmethod
+    def backward(out, grad):
+        return ([[g * (1.0 - z * z) for z, g in zip(zr, gr)] for zr, gr in zip(out.data, grad)],)
+
+
+def _sigmoid(x):
+    if x >= 0:
+        return 1.0 / (1.0 + math.exp(-x))
+    e = math.exp(x)  # exp only ever sees -|x|, so it cannot overflow
+    return e / (1.0 + e)
+
+
+class Sigmoid:
+    """Z = 1 / (1 + e**-A);  dZ/dA = Z (1 - Z)"""
+    name = "sigmoid"
+
+    @staticmethod
+    def forward(a):
+        return K.apply(_sigmoid, a)
+
+    @staticmethod
+    def backward(out, grad):
+        return ([[g * z * (1.0 - z) for z, g in zip(zr, gr)] for zr, gr in zip(out.data, grad)],)
+
+
+class Exp:
+    """Z = e**A;  dZ/dA = Z.  Raises OverflowError for an entry above ~709.78."""
+    name = "exp"
+
+    @staticmethod
+    def forward(a):
+        try:
+            return K.apply(math.exp, a)
+        except OverflowError:
+            raise OverflowError(f"exp: an entry overflows a float (largest input {max(map(max, a))!r}, "
+                                "limit about 709.78)") from None
+
+    @staticmethod
+    def backward(out, grad):
+        return (K.mul(grad, out.data),)
+
+
+class Log:
+    """Z = ln A for A > 0;  dZ/dA = 1 / A"""
+    name = "log"
+
+    @staticmethod
+    def forward(a):
+        for i, row in enumerate(a):
+            if min(row) <= 0:
+                j = min(range(len(row)), key=row.__getitem__)
+                raise ValueError(f"log: input must be > 0, got {row[j]!r} at [{i}][{j}]")
+        return K.apply(math.log, a)
+
+    @staticmethod
+    def backward(out, grad):
+        return ([[g / x for x, g in zip(xr, gr)] for xr, gr in zip(out._parents[0].data, grad)],)
+
+
+def _reduced(data, axis):
+    if axis is None:
+        return [[K.total(data)]]
+    if axis == 0:
+        return [K.column_sums(data)]
+    return [[s] for s in K.row_sums(data)]
+
+
+class Sum:
+    """Z = sum of A over all entries (axis None, shape (1, 1)), down each column (axis 0,
+    shape (1, cols)) or along each row (axis 1, shape (rows, 1));  dZ/dA = 1 for every entry summed"""
+    name = "sum"
+
+    @staticmethod
+    def forward(a, axis):
+        return _reduced(a, axis)
+
+    @staticmethod
+    def backward(out, grad):
+        return (expand(grad, out._parents[0].shape),)
+
+
+class Mean:
+    """Z = Sum(A, axis) / count, count the number of entries summed into each output;  dZ/dA = 1 / count"""
+    name = "mean"
+
+    @staticmethod
+    def count(shape, axis):
+        return shape[0] * shape[1] if axis is None else shape[axis]
+
+    @staticmethod
+    def forward(a, axis):
+        return K.scale(_reduced(a, axis), 1.0 / Mean.count(shape_of(a), axis))
+
+    @staticmethod
+    def backward(out, grad):
+        shape = out._parents[0].shape
+        return (expand(K.scale(grad, 1.0 / Mean.count(shape, out._ctx)), shape),)
+
+
+class Transpose:
+    """Z = A^T;  dL/dA = (dL/dZ)^T"""
+    name = "transpose"
+
+    @staticmethod
+    def forward(a):
+        return K.transpose(a)
+
+    @staticmethod
+    def backward(out, grad):
+        return (K.transpose(grad),)
+
+
+def _reshape(data, rows, cols):
+    flat = [x for row in data for x in row]
+    return [flat[i * cols:(i + 1) * cols] for i in range(rows)]
+
+
+class Reshape:
+    """Z = A's entries in row-major order, laid out as (rows, cols);  dL/dA = dL/dZ laid out as A"""
+    name = "reshape"
+
+    @staticmethod
+    def forward(a, shape):
+        rows, cols = shape
+        if rows * cols != len(a) * len(a[0]) or rows < 1 or cols < 1:
+            raise ValueError(f"reshape: cannot reshape {shape_of(a)} to {shape}")
+        return _reshape(a, rows, cols)
+
+    @staticmethod
+    def backward(out, grad):
+        return (_reshape(grad, *out._parents[0].shape),)
+
+
+class LogSoftmax:
+    """Z_ij = A_ij - log sum_k exp A_ik (each row);  dL/dA = G - softmax(A) * (row sums of G)"""
+    name = "log_softmax"
+
+    @staticmethod
+    def forward(a):
+        return K.log_softmax(a)
+
+    @staticmethod
+    def backward(out, grad):
+        exp = math.exp
+        return ([[g - exp(z) * s for z, g in zip(zr, gr)]
+                 for zr, gr, s in zip(out.data, grad, K.row_sums(grad))],)
+
+
+def check_labels(labels, rows, classes):
+    """``labels`` as a list of ints, one per row, each in [0, classes), or a ValueError saying which is wrong."""
+    labels = list(labels)
+    if len(labels) != rows:
+        raise ValueError(f"cross_entropy: {len(labels)} labels for {rows} rows of logits")
+    for i, y in enumerate(labels):
+        if isinstance(y, bool) or not isinstance(y, int) and not (isinstance(y, float) and y.is_integer()):
+            raise ValueError(f"cross_entropy: label {i} is {y!r}, not an integer class index")
+        if not 0 <= y < classes:
+            raise ValueError(f"cross_entropy: label {i} is {y!r}, outside [0, {classes})")
+    return [int(y) for y in labels]
+
+
+class SoftmaxCrossEntropy:
+    """L = (1/n) sum_i (log sum_k exp Z_ik - Z_i,y_i) for integer labels y (shape (1, 1)).
+
+    dL/dZ = (softmax(Z) - onehot(y)) / n. The softmax rows computed in forward are kept in
+    the node's ``_ctx`` (with the labels) for backward.
+    """
+    name = "cross_entropy"
+
+    @staticmethod
+    def forward(z, labels):
+        loss, probs = K.softmax_cross_entropy(z, labels)
+        return [[loss]], (labels, probs)
+
+    @staticmethod
+    def backward(out, grad):
+        labels, probs = out._ctx
+        return (K.softmax_cross_entropy_backward(probs, labels, grad[0][0]),)
+
+
+class MSE:
+    """L = mean over all entries of (P - T)**2 (shape (1, 1));  dL/dP = 2 (P - T) / N, dL/dT = -dL/dP"""
+    name = "mse"
+
+    @staticmethod
+    def forward(p, t):
+        if shape_of(p) != shape_of(t):
+            raise ValueError(f"mse: predictions shape {shape_of(p)} and targets shape {shape_of(t)} differ")
+        diff = K.sub(p, t)
+        return [[K.total(K.mul(diff, diff)) / (len(p) * len(p[0]))]]
+
+    @staticmethod
+    def backward(out, grad):
+        p, t = out._parents
+        diff = K.sub(p.data, t.data)
+        dp = K.scale(diff, 2.0 * grad[0][0] / (len(diff) * len(diff[0])))
+        return (dp if _needs(p) else None, K.scale(dp, -1.0) if _needs(t) else None)

@@ -1,0 +1,228 @@
+"""Kernels: plain functions over 2-D blocks of floats (lists or tuples of rows). No graph here.
+
+The array op rules (``autograd.array_ops``) call these; each is usable on its own and each is
+tested against a naive loop. Speed comes from keeping the per-element work inside C calls:
+``map``/``zip``/``itemgetter``/``compress`` and, for dot products, ``math.dist`` / ``math.hypot``
+(see ``dots``). On this kind of machine a Python-level multiply-add costs about 30 ns,
+``sum(map(mul, a, b))`` about 25 ns per term, and a dot product through ``math.dist`` about 10.
+
+Zeros are skipped, not multiplied: ``matmul`` gathers only the nonzero entries of each row,
+so about 80% of the work on an MNIST image (mostly exact zeros) never happens. As a
+consequence 0 * inf counts as 0 here; the array node rejects non-finite inputs up front.
+"""
+
+import math
+from itertools import chain, compress, repeat, starmap
+from operator import add as _add, itemgetter, mul as _mul, sub as _sub
+
+__all__ = [
+    "dot", "dots", "matmul", "transpose", "count_nonzero", "add", "sub", "mul", "scale", "add_scalar",
+    "add_row", "column_sums", "row_sums", "total", "relu", "relu_backward", "apply", "log_softmax",
+    "softmax_cross_entropy", "softmax_cross_entropy_backward",
+]
+
+_dist, _hypot, _frexp, _ldexp = math.dist, math.hypot, math.frexp, math.ldexp
+_sumprod = getattr(math, "sumprod", None)  # Python >= 3.12: one C call per dot product
+SHORT = 8  # below this many terms a dot product is cheaper as sum(map(mul)) than by identity
+RATIO = 256.0  # the identity is used only when |c| / |a| is within [1/RATIO, RATIO]
+_SAFE_LOW, _SAFE_HIGH = 1e-140, 1e140  # norms whose squares neither underflow nor overflow
+
+
+def dot(a, b):
+    """sum_i a_i b_i for two equal-length sequences (see ``dots`` for how and how accurately)."""
+    a = tuple(a)
+    return dots(a, (tuple(b),))[0]
+
+
+def dots(a, columns):
+    """[a . c for c in columns]: one dot product per column, each a few C calls.
+
+    For tuples of at least ``SHORT`` terms it uses the polarisation identity
+
+        a . c = (|a|^2 + |c|^2 - |a - c|^2) / 2
+
+    with ``|c| = math.hypot(*c)`` and ``|a - c| = math.dist(a, c)``. Both are computed in
+    extended precision and correctly rounded in nearly all cases, so the rounding error is
+    a few ulps of |a|^2 + |c|^2, i.e. below 1e-12 |a| |c| when |a| and |c| are within a
+    factor RATIO of each other. To get there, ``a`` is first multiplied by the power of two
+    that brings |a| closest to the mean |c| (exact: only the exponent changes) and the results
+    divided by it again (exact). Any column still too far off (or zero, huge, tiny or
+    non-finite) falls back to ``sum(map(mul, a, c))``, whose error is at most
+    len(a) * eps * |a| |c|. Columns must be tuples of the same length as ``a``.
+
+    Measured on this machine (benchmarks/bench_fast.py --kernels, per multiply-add): Python loop
+    ~35 ns, sum(map(mul)) ~25 ns, this identity ~10-12 ns. On Python >= 3.12 ``math.sumprod``
+    (one C call, extended precision) measured ~9.5 ns and is used instead.
+    """
+    if _sumprod is not None:
+        return list(map(_sumprod, repeat(a), columns))
+    columns = columns if isinstance(columns, list) else list(columns)
+    if len(a) < SHORT:
+        return [sum(map(_mul, a, c)) for c in columns]
+    norms = list(starmap(_hypot, columns))
+    na = _hypot(*a)
+    mean = sum(norms) / len(norms) if norms else 0.0
+    if not (0.0 < na < math.inf and 0.0 < mean < math.inf):
+        return [sum(map(_mul, a, c)) for c in columns]
+    shift = _frexp(mean)[1] - _frexp(na)[1]
+    scaled = tuple([_ldexp(x, shift) for x in a]) if shift else a
+    na = _hypot(*scaled)
+    if not (_SAFE_LOW < na < _SAFE_HIGH) or abs(shift) > 900:
+        return [sum(map(_mul, a, c)) for c in columns]
+    na2, low, high, half = na * na, na / RATIO, na * RATIO, _ldexp(0.5, -shift)
+    dists = map(_dist, repeat(scaled), columns)
+    # an all-zero column gives exactly 0 (dist(a, 0) is computed exactly as hypot(*a)), so only
+    # the nonzero norms need to be in range for the identity to hold everywhere
+    if max(norms) <= high and min(filter(None, norms), default=high) >= low:
+        return [(na2 + nc * nc - d * d) * half for nc, d in zip(norms, dists)]
+    return [(na2 + nc * nc - d * d) * half if low <= nc <= high or nc == 0.0 else sum(map(_mul, a, c))
+            for c, nc, d in zip(columns, norms, dists)]
+
+
+def count_nonzero(A):
+    """How many entries of A are not zero."""
+    return len(list(filter(None, chain.from_iterable(A))))
+
+
+def transpose(A):
+    """A^T as a list of row lists: out[j][i] = A[i][j]."""
+    return [list(col) for col in zip(*A)]
+
+
+def _rows_times(A, B, m):
+    """A @ B row by row, gathering only the nonzero entries of each row of A (see ``matmul``)."""
+    k = len(B)
+    positions = range(k)
+    out = []
+    for a in A:
+        idx = list(compress(positions, a))
+        if not idx:
+            out.append([0.0] * m)
+        elif len(idx) == 1:
+            v = a[idx[0]]
+            out.append([v * x for x in B[idx[0]]])
+        else:
+            take = itemgetter(*idx)
+            out.append(dots(take(a), list(zip(*take(B)))))
+    return out
+
+
+def matmul(A, B):
+    """C = A B for A [n][k] and B [k][m]:  C[i][j] = sum_t A[i][t] B[t][j].
+
+    Each row of A is reduced to its nonzero entries (``compress``), the matching rows of B are
+    gathered (``itemgetter``) and turned into columns (``zip``), and each column is one dot
+    product (``dots``). The cost is proportional to nonzeros(A) * m; when nonzeros(B) * n is
+    smaller it computes (B^T A^T)^T instead, so either factor's sparsity is used.
+    """
+    n, m = len(A), len(B[0]) if B else 0
+    if not A or not m:
+        return [[0.0] * m for _ in range(n)]
+    if count_nonzero(B) * n < count_nonzero(A) * m:
+        return transpose(_rows_times(list(zip(*B)), list(zip(*A)), n))
+    return _rows_times(A, B, m)
+
+
+# elementwise: one C-level map per row
+
+def add(A, B):
+    """A + B, same shape."""
+    return [list(map(_add, a, b)) for a, b in zip(A, B)]
+
+
+def sub(A, B):
+    """A - B, same shape."""
+    return [list(map(_sub, a, b)) for a, b in zip(A, B)]
+
+
+def mul(A, B):
+    """A * B elementwise, same shape."""
+    return [list(map(_mul, a, b)) for a, b in zip(A, B)]
+
+
+def scale(A, c):
+    """c * A."""
+    return [list(map(_mul, a, repeat(c))) for a in A]
+
+
+def add_scalar(A, c):
+    """A + c."""
+    return [list(map(_add, a, repeat(c))) for a in A]
+
+
+def add_row(A, r):
+    """A + r broadcast to every row: out[i][j] = A[i][j] + r[j] (a bias)."""
+    return [list(map(_add, a, r)) for a in A]
+
+
+def column_sums(A):
+    """[sum_i A[i][j] for each j] (one row)."""
+    return [math.fsum(col) for col in zip(*A)]
+
+
+def row_sums(A):
+    """[sum_j A[i][j] for each i] (one column's values)."""
+    return [math.fsum(a) for a in A]
+
+
+def total(A):
+    """sum of every entry, exactly rounded (``math.fsum``)."""
+    return math.fsum([math.fsum(a) for a in A])
+
+
+def relu(A):
+    """max(A, 0) elementwise (0.0, not -0.0, for non-positive entries)."""
+    return [[x if x > 0.0 else 0.0 for x in a] for a in A]
+
+
+def relu_backward(A, G):
+    """G where A > 0, else 0: relu's chain rule with relu'(0) = 0 (PyTorch's choice)."""
+    return [[g if x > 0.0 else 0.0 for x, g in zip(a, gr)] for a, gr in zip(A, G)]
+
+
+def apply(f, A):
+    """f(x) for every entry (f a float function such as math.tanh)."""
+    return [list(map(f, a)) for a in A]
+
+
+def log_softmax(A):
+    """Row-wise log softmax: out[i][j] = A[i][j] - max_i - log(sum_k exp(A[i][k] - max_i)).
+
+    Subtracting the row maximum keeps every exp in (0, 1], so no logit overflows.
+    """
+    out = []
+    exp, log = math.exp, math.log
+    for a in A:
+        top = max(a)
+        shifted = [x - top for x in a]
+        lse = log(math.fsum(map(exp, shifted)))
+        out.append([x - lse for x in shifted])
+    return out
+
+
+def softmax_cross_entropy(logits, labels):
+    """(mean over rows of -log softmax(row)[label], softmax rows): the loss and what its backward needs.
+
+    loss = (1/n) sum_i (log sum_k exp z_ik - z_i,label_i), computed stably as in ``log_softmax``.
+    """
+    exp, log = math.exp, math.log
+    losses, probs = [], []
+    for z, y in zip(logits, labels):
+        top = max(z)
+        e = [exp(x - top) for x in z]
+        s = math.fsum(e)
+        losses.append(log(s) + top - z[y])
+        inv = 1.0 / s
+        probs.append([x * inv for x in e])
+    return math.fsum(losses) / len(losses), probs
+
+
+def softmax_cross_entropy_backward(probs, labels, grad):
+    """d loss / d logits = grad * (softmax - onehot(label)) / n for the mean loss above."""
+    c = grad / len(probs)
+    out = []
+    for p, y in zip(probs, labels):
+        row = [x * c for x in p]
+        row[y] = (p[y] - 1.0) * c
+        out.append(row)
+    return out
