@@ -9,6 +9,7 @@ import math
 import os
 import sys
 
+from . import tensor as _tensor
 from . import value as _value
 
 __all__ = ["detect_anomaly", "AnomalyError"]
@@ -29,8 +30,8 @@ def _finite(x):
     return all(math.isfinite(v) for row in x for v in row)
 
 
-def _user_site():
-    frame = sys._getframe(2)
+def _user_site(depth):
+    frame = sys._getframe(depth)
     while frame is not None and frame.f_code.co_filename.startswith(_LIBRARY_DIRS):
         frame = frame.f_back
     if frame is None:
@@ -44,13 +45,17 @@ def _name(node):
 
 
 class _Detector:
-    def __init__(self, plain_node):
-        self.plain_node = plain_node
+    def __init__(self):
         self.sites = {}  # node -> "file:line" of the user's code that created it
 
-    def node(self, data, parents, op, ctx=None):
-        node = self.plain_node(data, parents, op, ctx)
-        site = self.sites[node] = _user_site()
+    def checking(self, plain_node):
+        """A node constructor that calls ``plain_node`` and then checks its result."""
+        def node(data, parents, op, ctx=None):
+            return self.check_node(plain_node(data, parents, op, ctx), data, parents, op)
+        return node
+
+    def check_node(self, node, data, parents, op):
+        site = self.sites[node] = _user_site(3)
         if not _finite(data):
             inputs = ", ".join(_name(p) for p in parents)
             raise AnomalyError(f"{op.name} produced {data!r} in the forward pass from inputs {inputs}, at {site}")
@@ -59,7 +64,7 @@ class _Detector:
     def check_steps(self, steps):
         for node, grad, contributions in steps:
             for i, (parent, c) in enumerate(zip(node._parents, contributions)):
-                if not _finite(c):
+                if c is not None and not _finite(c):  # None: a parent that needs no gradient
                     site = self.sites.get(node, "a line run outside detect_anomaly()")
                     label = f" {node.label!r}" if node.label else ""
                     inputs = ", ".join(_name(p) for p in node._parents)
@@ -76,9 +81,11 @@ def detect_anomaly():
     if _value._step_check is not None:  # already on: nothing to swap
         yield
         return
-    detector = _Detector(_value._node)
-    _value._node, _value._step_check = detector.node, detector.check_steps
+    detector = _Detector()
+    plain = _value._node, _tensor._node
+    _value._node, _tensor._node = detector.checking(plain[0]), detector.checking(plain[1])
+    _value._step_check = detector.check_steps
     try:
         yield
     finally:
-        _value._node, _value._step_check = detector.plain_node, None
+        (_value._node, _tensor._node), _value._step_check = plain, None

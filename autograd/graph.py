@@ -51,8 +51,8 @@ class Step(NamedTuple):
         return self.node._parents
 
     def __str__(self):
-        from .trace import node_name, short  # imported late: trace imports this module
-        parts = ", ".join(f"{node_name(p)} += {short(c)}" for p, c in zip(self.parents, self.contributions))
+        from .trace import contributions_text, node_name, short  # late: trace imports this module
+        parts = contributions_text(self.parents, self.contributions)
         return f"{node_name(self.node)} [{self.op}] grad {short(self.grad)} -> {parts}"
 
 

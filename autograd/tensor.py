@@ -242,7 +242,8 @@ class Tensor:
             if (len(seed), len(seed[0])) != self.shape:
                 raise ValueError(f"backward: grad shape {(len(seed), len(seed[0]))} does not match "
                                  f"tensor shape {self.shape}")
-        return backprop(self, seed, _zero, _accumulate)
+        steps = backprop(self, seed, _zero, _accumulate)
+        return steps if _value._step_check is None else _value._step_check(steps)
 
     def zero_grad(self):
         """Set ``grad`` to None on every node of this graph (leaves included)."""

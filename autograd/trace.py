@@ -2,7 +2,7 @@
 
 from .graph import topological_order
 
-__all__ = ["Trace", "trace", "node_name", "short"]
+__all__ = ["Trace", "trace", "node_name", "short", "contributions_text"]
 
 
 def short(x, width=4):
@@ -27,6 +27,12 @@ def node_name(node, numbers=None):
     return node.op or "leaf"
 
 
+def contributions_text(parents, contributions, name=node_name):
+    """"a += 0.5, b += -1" for a step; a parent that needs no gradient shows as "x (no grad)"."""
+    return ", ".join(f"{name(p)} (no grad)" if c is None else f"{name(p)} += {short(c)}"
+                     for p, c in zip(parents, contributions))
+
+
 class Trace:
     """The steps of one backward pass; ``str(trace)`` is a table, shortened past ``max_rows``."""
 
@@ -45,7 +51,7 @@ class Trace:
 
     def _row(self, i, step):
         name = lambda n: node_name(n, self.numbers)  # noqa: E731
-        given = ", ".join(f"{name(p)} += {short(c)}" for p, c in zip(step.parents, step.contributions))
+        given = contributions_text(step.parents, step.contributions, name)
         return (str(i), name(step.node), step.op, short(step.node.data), short(step.grad), given)
 
     def __str__(self):
@@ -67,6 +73,10 @@ class Trace:
         return "\n".join(line.rstrip() for line in lines)
 
 
-def trace(root, grad=1.0, max_rows=40):
-    """Run ``root``'s backward pass (exactly as ``backward()`` does) and return its ``Trace``."""
-    return Trace(root, list(root.backward_steps(grad)), max_rows)
+def trace(root, grad=None, max_rows=40):
+    """Run ``root``'s backward pass (exactly as ``backward()`` does) and return its ``Trace``.
+
+    ``grad`` seeds the pass as in ``backward(grad)``; by default 1 (the root is a loss).
+    """
+    steps = root.backward_steps() if grad is None else root.backward_steps(grad)
+    return Trace(root, list(steps), max_rows)

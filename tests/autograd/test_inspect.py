@@ -160,3 +160,21 @@ def test_step_iterator_reproduces_backward_on_random_graphs(expr):
     out.backward()
     assert [v.grad for v in inputs] == stepped  # bit for bit: one loop, not two
     assert len(trace(out)) == len(steps)
+
+
+def test_anomaly_and_pictures_work_for_arrays():
+    from autograd import Tensor
+    from autograd.tensor import cross_entropy
+    w = Tensor([[1e200, 1.0], [2.0, 3.0]], "w", requires_grad=True)
+    x = Tensor([[1.0, 0.0]], "x")
+    with detect_anomaly(), pytest.raises(AnomalyError, match=r"mul produced .*inf.* w \(data \[1e\+200"):
+        (x @ w) * w  # marker: array line
+    with detect_anomaly():
+        loss = cross_entropy((x @ (w * 1e-200)) * 1e200, [1])
+        loss.label = "loss"
+        steps = list(loss.backward_steps())
+    assert [s.op for s in steps][:2] == ["cross_entropy", "mul"]
+    text = to_dot(loss)
+    assert "w 2x2" in text and "loss 1x1" in text
+    _parse_dot(text)
+    assert "cross_entropy" in str(trace(loss))
