@@ -1,10 +1,14 @@
 """Every Python example in README.md and docs/ runs here, with its shown output checked.
 
 Python examples are doctest sessions in ```pycon blocks; a plain ```python block would go
-unchecked, so it is rejected. Shell blocks (install and run commands) are what .ci/run does.
+unchecked, so it is rejected. A block that needs an optional package not installed for the
+tests (PyTorch, say) is fenced ```python needs=torch and runs, after the page's pycon examples
+and in the same folder, wherever that package is importable. Shell blocks (install and run
+commands) are what .ci/run does.
 """
 
 import doctest
+import importlib.util
 import pathlib
 import re
 
@@ -13,6 +17,7 @@ import pytest
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 PAGES = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
 PYCON = re.compile(r"^```pycon\n(.*?)^```", re.S | re.M)
+NEEDS = re.compile(r"^```python needs=(\w+)\n(.*?)^```", re.S | re.M)
 
 
 def _doctest_for(path):
@@ -25,9 +30,7 @@ def _doctest_for(path):
     return doctest.DocTestParser().get_doctest("".join(padded), {}, path.name, str(path), 0)
 
 
-@pytest.mark.parametrize("path", PAGES, ids=lambda p: p.name)
-def test_examples_run_and_match_their_output(path, tmp_path, monkeypatch):
-    monkeypatch.chdir(tmp_path)  # examples that write files write them here
+def _run_examples(path):
     test = _doctest_for(path)
     assert test.examples, f"{path.name} has no ```pycon examples"
     runner = doctest.DocTestRunner(optionflags=doctest.NORMALIZE_WHITESPACE | doctest.ELLIPSIS)
@@ -37,7 +40,26 @@ def test_examples_run_and_match_their_output(path, tmp_path, monkeypatch):
 
 
 @pytest.mark.parametrize("path", PAGES, ids=lambda p: p.name)
+def test_examples_run_and_match_their_output(path, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # examples that write files write them here
+    _run_examples(path)
+
+
+OPTIONAL = [(path, m.group(1), m.group(2)) for path in PAGES
+            for m in NEEDS.finditer(path.read_text(encoding="utf-8"))]
+
+
+@pytest.mark.parametrize("path, package, code", OPTIONAL, ids=[f"{p.name}-{pkg}" for p, pkg, _ in OPTIONAL])
+def test_blocks_needing_optional_packages_run_where_installed(path, package, code, tmp_path, monkeypatch):
+    if importlib.util.find_spec(package) is None:
+        pytest.skip(f"{package} is not installed (optional; the block documents using it)")
+    monkeypatch.chdir(tmp_path)
+    _run_examples(path)  # the block reads what the page's examples wrote
+    exec(compile(code, f"{path.name} (```python needs={package})", "exec"), {})
+
+
+@pytest.mark.parametrize("path", PAGES, ids=lambda p: p.name)
 def test_python_blocks_are_checked_sessions(path):
     text = path.read_text(encoding="utf-8")
-    assert not re.search(r"^```(python|py)\s*$", text, re.M), (
+    assert not re.search(r"^```(python|py)\b(?![ \t]+needs=\w)", text, re.M), (
         f"{path.name}: write Python examples as ```pycon doctest sessions so the suite checks them")
