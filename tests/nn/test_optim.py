@@ -45,7 +45,8 @@ def reference_adam(p, grads, lr, betas, eps, weight_decay, decoupled):
             p = p * (1 - lr * weight_decay)
         else:
             g = g + weight_decay * p
-        m = b1 * m + (1 - b1) * g
+        w1 = 1 - b1  # PyTorch lerps with weight 1 - beta1, so beta1 itself enters as 1 - (1 - beta1)
+        m = (1 - w1) * m + w1 * g
         v = b2 * v + (1 - b2) * g * g
         m_hat, v_hat = m / (1 - b1 ** t), v / (1 - b2 ** t)
         p = p - lr * m_hat / (math.sqrt(v_hat) + eps)

@@ -1,0 +1,94 @@
+"""One small adapter per engine, so the training loop (``train.py``) is written once.
+
+Each engine has ``model`` (an ``nn.Module``), ``train_batch(xs, ys) -> (mean loss, correct)``
+(forward, softmax cross-entropy, backward) and ``logits(xs) -> rows of floats`` (no graph).
+Both start from the same weights for the same seed: ``initial_state`` draws them once with
+``nn.init`` and each engine loads them, so the two paths can be compared batch for batch.
+"""
+
+import random
+
+from autograd import no_grad
+from autograd.tensor import Tensor, cross_entropy as tensor_cross_entropy
+from nn import init as nn_init, optim
+from nn.layers import fast_mlp
+from nn.losses import cross_entropy as value_cross_entropy
+from nn.scalar_models import MLP
+
+__all__ = ["ENGINES", "default_init", "initial_state", "make_engine", "make_optimizer"]
+
+
+def default_init(activation):
+    """He-uniform for relu networks, Glorot (Xavier) uniform for tanh and sigmoid."""
+    return "he" if activation == "relu" else "xavier"
+
+
+def initial_state(sizes, seed, init="he"):
+    """A state dict for layers ``sizes[0] -> ... -> sizes[-1]``, drawn in order from ``Random(seed)``."""
+    rng = random.Random(seed)
+    state = {}
+    for i in range(len(sizes) - 1):
+        weight, bias = nn_init.layer(init, sizes[i], sizes[i + 1], rng)
+        state[f"layers.{i}.weight"], state[f"layers.{i}.bias"] = weight, bias
+    return state
+
+
+def _argmax(row):
+    return max(range(len(row)), key=row.__getitem__)
+
+
+class ScalarEngine:
+    """``nn.MLP`` on ``autograd.Value``: one graph node per multiply, the loss summed over a batch."""
+
+    name = "scalar"
+
+    def __init__(self, sizes, activation, state):
+        self.model = MLP(sizes[0], sizes[1:], activation=activation)
+        self.model.load_state_dict(state)
+
+    def train_batch(self, xs, ys):
+        rows = [self.model(x) for x in xs]
+        loss = value_cross_entropy(rows, ys)
+        loss.backward()
+        correct = sum(_argmax([v.data for v in row]) == y for row, y in zip(rows, ys))
+        return loss.data, correct
+
+    def logits(self, xs):
+        with no_grad():
+            return [[v.data for v in self.model(x)] for x in xs]
+
+
+class FastEngine:
+    """``nn.layers.fast_mlp`` on ``autograd.Tensor``: one graph node per layer for a whole batch."""
+
+    name = "fast"
+
+    def __init__(self, sizes, activation, state):
+        self.model = fast_mlp(sizes[0], sizes[1:], activation=activation)
+        self.model.load_state_dict(state)
+
+    def train_batch(self, xs, ys):
+        logits = self.model(Tensor(xs))
+        loss = tensor_cross_entropy(logits, ys)
+        loss.backward()
+        correct = sum(_argmax(row) == y for row, y in zip(logits.data, ys))
+        return loss.data[0][0], correct
+
+    def logits(self, xs):
+        with no_grad():
+            return self.model(Tensor(xs)).data
+
+
+ENGINES = {"scalar": ScalarEngine, "fast": FastEngine}
+
+
+def make_engine(name, sizes, activation, seed=0, init=None, state=None):
+    """The engine ``name`` with a model of ``sizes``, from ``state`` or fresh seeded weights."""
+    if state is None:
+        state = initial_state(sizes, seed, init or default_init(activation))
+    return ENGINES[name](sizes, activation, state)
+
+
+def make_optimizer(name, parameters, lr):
+    """``nn.optim``'s SGD, Adam or AdamW over ``parameters`` with learning rate ``lr``."""
+    return {"sgd": optim.SGD, "adam": optim.Adam, "adamw": optim.AdamW}[name](parameters, lr=lr)
