@@ -3,7 +3,7 @@
 A node type joins by having ``relu()``, ``tanh()`` and ``sigmoid()`` methods; "linear" is identity.
 """
 
-__all__ = ["ACTIVATIONS", "check_activation", "activate"]
+__all__ = ["ACTIVATIONS", "check_activation", "activate", "layer_plan"]
 
 ACTIVATIONS = ("relu", "tanh", "sigmoid", "linear")
 
@@ -25,3 +25,19 @@ def activate(z, activation):
     if activation == "sigmoid":
         return z.sigmoid()
     return z
+
+
+def layer_plan(nin, sizes, activation, last_activation, where):
+    """[(fan_in, fan_out, activation), ...] for an MLP of ``sizes`` on ``nin`` inputs.
+
+    Both paths build their layers from this one plan, in this order, so the same seed draws the
+    same weights for ``nn.MLP`` and ``nn.fast_mlp``. ``sizes`` may be one int.
+    """
+    sizes = [sizes] if isinstance(sizes, int) else list(sizes)
+    if not sizes:
+        raise ValueError(f"{where}: sizes must list at least one layer size")
+    check_activation(activation, where)
+    check_activation(last_activation, where)
+    dims = [nin] + sizes
+    return [(dims[i], dims[i + 1], activation if i < len(sizes) - 1 else last_activation)
+            for i in range(len(sizes))]

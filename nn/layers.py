@@ -12,7 +12,7 @@ from autograd import Tensor
 from autograd.tensor import linear
 
 from . import init as _init
-from .activations import activate, check_activation
+from .activations import activate, check_activation, layer_plan
 from .module import Module, flat
 
 __all__ = ["Linear", "ReLU", "Tanh", "Sigmoid", "Sequential", "fast_mlp", "as_batch"]
@@ -132,17 +132,8 @@ def fast_mlp(nin, sizes, activation="relu", init="uniform", rng=None, last_activ
     same weights as the scalar ``MLP``; the state dict keys are the same (``layers.{i}.weight``,
     ``layers.{i}.bias``). Called on a batch (batch, nin) it returns a Tensor (batch, sizes[-1]).
     """
-    if isinstance(sizes, int):
-        sizes = [sizes]
-    if not sizes:
-        raise ValueError("fast_mlp: sizes must list at least one layer size")
-    check_activation(activation, "fast_mlp")
-    check_activation(last_activation, "fast_mlp")
+    plan = layer_plan(nin, sizes, activation, last_activation, "fast_mlp")
     rng = _init.as_rng(rng)
-    dims = [nin] + list(sizes)
-    layers = []
-    for i in range(len(sizes)):
-        act = activation if i < len(sizes) - 1 else last_activation
-        layers.append(Linear(dims[i], dims[i + 1], act, init, rng,  # the same draws as nn.Layer's
-                             name=f"layers.{i} ({dims[i]} -> {dims[i + 1]})"))
+    layers = [Linear(fan_in, fan_out, act, init, rng, name=f"layers.{i} ({fan_in} -> {fan_out})")
+              for i, (fan_in, fan_out, act) in enumerate(plan)]  # the same draws as nn.MLP's layers
     return Sequential(*layers)

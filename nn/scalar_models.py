@@ -13,7 +13,7 @@ inputs, with about 80% zero pixels, this makes the first layer about 4x cheaper.
 from autograd import Value, sum as value_sum
 
 from . import init as _init
-from .activations import ACTIVATIONS, activate, check_activation
+from .activations import ACTIVATIONS, activate, check_activation, layer_plan
 from .module import Module
 
 __all__ = ["Neuron", "Layer", "MLP", "ACTIVATIONS"]  # ACTIVATIONS re-exported from nn.activations
@@ -116,18 +116,10 @@ class MLP(Module):
     """
 
     def __init__(self, nin, sizes, activation="relu", init="uniform", rng=None, last_activation="linear"):
-        if isinstance(sizes, int):
-            sizes = [sizes]
-        if not sizes:
-            raise ValueError("MLP: sizes must list at least one layer size")
-        check_activation(activation, "MLP")
-        check_activation(last_activation, "MLP")
+        plan = layer_plan(nin, sizes, activation, last_activation, "MLP")
         rng = _init.as_rng(rng)
-        dims = [nin] + list(sizes)
-        self.layers = [
-            Layer(dims[i], dims[i + 1], activation if i < len(sizes) - 1 else last_activation,
-                  init, rng, name=f"MLP layer {i} ({dims[i]} -> {dims[i + 1]})")
-            for i in range(len(sizes))]
+        self.layers = [Layer(fan_in, fan_out, act, init, rng, name=f"MLP layer {i} ({fan_in} -> {fan_out})")
+                       for i, (fan_in, fan_out, act) in enumerate(plan)]
 
     @property
     def nin(self):
