@@ -4,10 +4,12 @@
 ``autograd.scalar_ops``. ``backward()`` walks the graph iteratively, so depth is no limit.
 """
 
+from .anomaly import AnomalyError, detect_anomaly
 from .gradcheck import GradcheckError, gradcheck
 from .graph import gc_paused, topological_order
 from .value import Value, enable_grad, is_grad_enabled, no_grad, sum
 from .tensor import Tensor
 
 __all__ = ["Value", "sum", "no_grad", "enable_grad", "is_grad_enabled", "topological_order", "gc_paused",
-           "gradcheck", "GradcheckError", "Tensor"]
+           "gradcheck", "GradcheckError", "Tensor",
+           "detect_anomaly", "AnomalyError"]
