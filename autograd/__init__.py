@@ -1,7 +1,9 @@
 """puregrad's autograd: reverse-mode differentiation you can step through.
 
 ``Value`` is a scalar node; every op's forward and derivative rules live side by side in
-``autograd.scalar_ops``. ``backward()`` walks the graph iteratively, so depth is no limit.
+``autograd.scalar_ops``. ``Tensor`` is the fast path's 2-D node, with its rules in
+``autograd.array_ops`` over the pure-Python ``kernels``. Both share one backward loop
+(``autograd.graph``), which is iterative, so depth is no limit.
 """
 
 from .anomaly import AnomalyError, detect_anomaly
