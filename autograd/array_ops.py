@@ -13,6 +13,7 @@ other's shape; its gradient is summed back over the repeated axis (``unbroadcast
 import math
 
 from . import kernels as K
+from . import scalar_ops
 
 __all__ = [
     "Add", "Sub", "Mul", "MatMul", "Linear", "Relu", "Tanh", "Sigmoid", "Exp", "Log", "Sum", "Mean",
@@ -186,20 +187,13 @@ class Tanh:
         return ([[g * (1.0 - z * z) for z, g in zip(zr, gr)] for zr, gr in zip(out.data, grad)],)
 
 
-def _sigmoid(x):
-    if x >= 0:
-        return 1.0 / (1.0 + math.exp(-x))
-    e = math.exp(x)  # exp only ever sees -|x|, so it cannot overflow
-    return e / (1.0 + e)
-
-
 class Sigmoid:
     """Z = 1 / (1 + e**-A);  dZ/dA = Z (1 - Z)"""
     name = "sigmoid"
 
     @staticmethod
     def forward(a):
-        return K.apply(_sigmoid, a)
+        return K.apply(scalar_ops.Sigmoid.forward, a)  # the scalar rule's stable form, per entry
 
     @staticmethod
     def backward(out, grad):
