@@ -79,16 +79,21 @@ def binary_cross_entropy_with_logits(logits, targets):
     return value_sum([softplus(x) - t * x for x, t in zip(xs, ts)]) / len(xs)
 
 
-def _shifted(logits, name):
-    """(logits - max) and log(sum exp(logits - max)), the pieces of a stable log-softmax."""
+def _shift(logits, name):
+    """logits - max(logits) as Values: the same softmax, and exp never sees a positive argument."""
     xs = _as_list(logits)
     if not xs:
         raise ValueError(f"{name}: no logits")
     m = max(_data(x) for x in xs)
     if not math.isfinite(m):
         raise ValueError(f"{name}: logits contain {m!r}")
-    shifted = [x - m for x in xs]  # m is a constant: the derivative is unchanged
-    return shifted, value_sum([s.exp() if isinstance(s, Value) else Value(s).exp() for s in shifted]).log()
+    return [x - m if isinstance(x, Value) else Value(x - m) for x in xs]  # m is a constant
+
+
+def _shifted(logits, name):
+    """(logits - max) and log(sum exp(logits - max)), the pieces of a stable log-softmax."""
+    shifted = _shift(logits, name)
+    return shifted, value_sum([s.exp() for s in shifted]).log()
 
 
 def log_softmax(logits):
@@ -99,11 +104,7 @@ def log_softmax(logits):
 
 def softmax(logits):
     """softmax(x)_i = e**(x_i - m) / sum_j e**(x_j - m) with m = max(x)."""
-    xs = _as_list(logits)
-    if not xs:
-        raise ValueError("softmax: no logits")
-    m = max(_data(x) for x in xs)
-    exps = [(x - m).exp() if isinstance(x, Value) else Value(x - m).exp() for x in xs]
+    exps = [s.exp() for s in _shift(logits, "softmax")]
     total = value_sum(exps)
     return [e / total for e in exps]
 
