@@ -210,11 +210,16 @@ class Module:
     def children(self):
         return [m for _, m in self.named_children()]
 
-    def named_parameters(self):
-        """(dotted name, parameter): own parameters in attribute order, then each child's, depth first."""
+    def _own_attributes(self):
+        """(name, value) of the public attributes that are not child modules, in attribute order."""
         for name, x in vars(self).items():
             if not name.startswith("_") and not isinstance(x, Module) and not _is_module_list(x):
-                yield from _parameters_in(name, x)
+                yield name, x
+
+    def named_parameters(self):
+        """(dotted name, parameter): own parameters in attribute order, then each child's, depth first."""
+        for name, x in self._own_attributes():
+            yield from _parameters_in(name, x)
         for prefix, child in self.named_children():
             for name, p in child.named_parameters():
                 yield f"{prefix}.{name}", p
@@ -246,12 +251,11 @@ class Module:
 
     def named_tensors(self):
         """(dotted name, tensor) pairs that make up the state dict; override to group or reshape."""
-        for name, x in vars(self).items():
-            if not name.startswith("_") and not isinstance(x, Module) and not _is_module_list(x):
-                if _is_value_tensor(x):
-                    yield name, x  # a list (of lists) of Values is one tensor
-                else:
-                    yield from _parameters_in(name, x)
+        for name, x in self._own_attributes():
+            if _is_value_tensor(x):
+                yield name, x  # a list (of lists) of Values is one tensor
+            else:
+                yield from _parameters_in(name, x)
         for prefix, child in self.named_children():
             for name, t in child.named_tensors():
                 yield f"{prefix}.{name}", t
