@@ -18,7 +18,7 @@ from operator import add as _add, itemgetter, mul as _mul, sub as _sub
 __all__ = [
     "dot", "dots", "matmul", "transpose", "count_nonzero", "add", "sub", "mul", "scale", "add_scalar",
     "add_row", "column_sums", "row_sums", "total", "relu", "relu_backward", "apply", "log_softmax",
-    "softmax_cross_entropy", "softmax_cross_entropy_backward",
+    "softmax", "softmax_cross_entropy", "softmax_cross_entropy_backward",
 ]
 
 _dist, _hypot, _frexp, _ldexp = math.dist, math.hypot, math.frexp, math.ldexp
@@ -200,20 +200,30 @@ def log_softmax(A):
     return out
 
 
+def _softmax_row(z):
+    """(softmax(z), max z, sum_k exp(z_k - max z)): exp only sees z_k - max z <= 0, so never overflows."""
+    top = max(z)
+    e = [math.exp(x - top) for x in z]
+    s = math.fsum(e)
+    inv = 1.0 / s
+    return [x * inv for x in e], top, s
+
+
+def softmax(A):
+    """Row-wise softmax: out[i][j] = exp(A[i][j] - max_i) / sum_k exp(A[i][k] - max_i)."""
+    return [_softmax_row(a)[0] for a in A]
+
+
 def softmax_cross_entropy(logits, labels):
     """(mean over rows of -log softmax(row)[label], softmax rows): the loss and what its backward needs.
 
     loss = (1/n) sum_i (log sum_k exp z_ik - z_i,label_i), computed stably as in ``log_softmax``.
     """
-    exp, log = math.exp, math.log
     losses, probs = [], []
     for z, y in zip(logits, labels):
-        top = max(z)
-        e = [exp(x - top) for x in z]
-        s = math.fsum(e)
-        losses.append(log(s) + top - z[y])
-        inv = 1.0 / s
-        probs.append([x * inv for x in e])
+        p, top, s = _softmax_row(z)
+        losses.append(math.log(s) + top - z[y])
+        probs.append(p)
     return math.fsum(losses) / len(losses), probs
 
 

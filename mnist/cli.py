@@ -153,7 +153,7 @@ def _progress():
 
 
 def _print_scores(probabilities, labels):
-    predicted = [report.top_k(p, 1)[0][0] for p in probabilities]
+    predicted = list(map(report.argmax, probabilities))
     true = list(labels)
     hits = sum(p == t for p, t in zip(predicted, true))
     print(f"test accuracy {100 * hits / len(true):.2f}% ({hits} of {len(true)})")
@@ -239,10 +239,9 @@ def _show(parser, args):
         engine, side = _load_model(parser, args)
         test_set = _test_set(args, side)
         probabilities = predict(engine, test_set, progress=_progress())
-        chosen = [(i, p) for i, p in enumerate(probabilities)
-                  if args.all or report.top_k(p, 1)[0][0] != test_set.labels[i]][:args.count]
-        wrong = sum(report.top_k(p, 1)[0][0] != y for p, y in zip(probabilities, test_set.labels))
-        print(f"{wrong} of {len(test_set)} test images predicted wrong; showing {len(chosen)}")
+        wrong = [report.argmax(p) != y for p, y in zip(probabilities, test_set.labels)]
+        chosen = [(i, p) for i, p in enumerate(probabilities) if args.all or wrong[i]][:args.count]
+        print(f"{sum(wrong)} of {len(test_set)} test images predicted wrong; showing {len(chosen)}")
     pictures = dataset.floats(test_set, [i for i, _ in chosen])
     for (i, p), pixels in zip(chosen, pictures):
         print(report.format_prediction(pixels, test_set.rows, test_set.cols, test_set.labels[i],

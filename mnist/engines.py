@@ -2,18 +2,19 @@
 
 Each engine has ``model`` (an ``nn.Module``), ``train_batch(xs, ys) -> (mean loss, correct)``
 (forward, softmax cross-entropy, backward) and ``logits(xs) -> rows of floats`` (no graph).
-Both start from the same weights for the same seed: ``initial_state`` draws them once with
-``nn.init`` and each engine loads them, so the two paths can be compared batch for batch.
+Both start from the same weights for the same seed: ``initial_state`` draws them once (through
+``nn``'s shared layer plan) and each engine loads them, so the two paths compare batch for batch.
 """
 
-import random
 
 from autograd import no_grad
 from autograd.tensor import Tensor, cross_entropy as tensor_cross_entropy
-from nn import init as nn_init, optim
+from nn import optim
 from nn.layers import fast_mlp
 from nn.losses import cross_entropy as value_cross_entropy
 from nn.scalar_models import MLP
+
+from .report import argmax
 
 __all__ = ["ENGINES", "default_init", "initial_state", "make_engine", "make_optimizer"]
 
@@ -24,17 +25,11 @@ def default_init(activation):
 
 
 def initial_state(sizes, seed, init="he"):
-    """A state dict for layers ``sizes[0] -> ... -> sizes[-1]``, drawn in order from ``Random(seed)``."""
-    rng = random.Random(seed)
-    state = {}
-    for i in range(len(sizes) - 1):
-        weight, bias = nn_init.layer(init, sizes[i], sizes[i + 1], rng)
-        state[f"layers.{i}.weight"], state[f"layers.{i}.bias"] = weight, bias
-    return state
+    """A state dict for layers ``sizes[0] -> ... -> sizes[-1]``, drawn in order from ``Random(seed)``.
 
-
-def _argmax(row):
-    return max(range(len(row)), key=row.__getitem__)
+    Drawn by ``fast_mlp``, which plans and draws its layers exactly as the scalar ``MLP`` does.
+    """
+    return fast_mlp(sizes[0], sizes[1:], init=init, rng=seed).state_dict()
 
 
 class ScalarEngine:
@@ -50,7 +45,7 @@ class ScalarEngine:
         rows = [self.model(x) for x in xs]
         loss = value_cross_entropy(rows, ys)
         loss.backward()
-        correct = sum(_argmax([v.data for v in row]) == y for row, y in zip(rows, ys))
+        correct = sum(argmax([v.data for v in row]) == y for row, y in zip(rows, ys))
         return loss.data, correct
 
     def logits(self, xs):
@@ -71,7 +66,7 @@ class FastEngine:
         logits = self.model(Tensor(xs))
         loss = tensor_cross_entropy(logits, ys)
         loss.backward()
-        correct = sum(_argmax(row) == y for row, y in zip(logits.data, ys))
+        correct = sum(argmax(row) == y for row, y in zip(logits.data, ys))
         return loss.data[0][0], correct
 
     def logits(self, xs):

@@ -1,12 +1,17 @@
 """What a learner sees: accuracy, a confusion matrix table, and digits drawn in the terminal."""
 
-__all__ = ["accuracy", "confusion_matrix", "format_confusion", "draw_digit", "can_draw_unicode",
-           "top_k", "format_prediction"]
+__all__ = ["argmax", "accuracy", "confusion_matrix", "format_confusion", "draw_digit",
+           "can_draw_unicode", "top_k", "format_prediction"]
 
 # two pixels per character cell: (top on, bottom on) -> block; faint pixels get a light shade
 _BLOCKS = {(True, True): "█", (True, False): "▀", (False, True): "▄"}
 _ASCII_RAMP = " .:-=+*#%@"
 _ON, _FAINT = 0.5, 0.15
+
+
+def argmax(row):
+    """The index of the largest entry (the first one on a tie): a model's predicted class."""
+    return max(range(len(row)), key=row.__getitem__)
 
 
 def accuracy(true, predicted):

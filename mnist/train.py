@@ -17,18 +17,13 @@ import time
 
 from tqdm import tqdm
 
+from autograd.kernels import softmax
+
 from .dataset import batches, floats
 from .errors import DataError
+from .report import argmax
 
-__all__ = ["softmax", "predict", "train", "epoch_summary"]
-
-
-def softmax(row):
-    """exp(z_i - max z) / sum_j exp(z_j - max z): probabilities from one row of logits."""
-    top = max(row)
-    e = [math.exp(z - top) for z in row]
-    total = sum(e)
-    return [v / total for v in e]
+__all__ = ["predict", "train", "epoch_summary"]
 
 
 def predict(engine, digits, batch_size=500, progress=False, desc="test"):
@@ -37,12 +32,8 @@ def predict(engine, digits, batch_size=500, progress=False, desc="test"):
     steps = range(0, len(digits), batch_size)
     for start in tqdm(steps, desc=desc, leave=False, disable=not progress, file=sys.stderr):
         xs = floats(digits, range(start, min(start + batch_size, len(digits))))
-        out.extend(softmax(row) for row in engine.logits(xs))
+        out.extend(softmax(engine.logits(xs)))
     return out
-
-
-def _argmax(row):
-    return max(range(len(row)), key=row.__getitem__)
 
 
 def epoch_summary(record, timing, epochs):
@@ -86,7 +77,7 @@ def train(engine, optimizer, train_set, test_set, epochs, batch_size, seed, prog
         bar.close()
         seconds = time.perf_counter() - start
         probabilities = predict(engine, test_set, progress=progress)
-        test_hits = sum(_argmax(p) == y for p, y in zip(probabilities, test_set.labels))
+        test_hits = sum(argmax(p) == y for p, y in zip(probabilities, test_set.labels))
         records.append({"epoch": epoch, "loss": total_loss / n, "train_accuracy": correct / n,
                         "test_accuracy": test_hits / len(test_set)})
         timings.append({"epoch": epoch, "seconds": seconds, "images_per_second": n / seconds,
