@@ -1,7 +1,7 @@
 """How fast does the fast path train an MNIST MLP, next to numpy and the scalar engine?
 
 Model 784 -> 128 -> 10 (ReLU), softmax cross-entropy, Adam, batch 100. Data: real MNIST when
-MNIST_DATA names a folder with the gz IDX files (read here with gzip + struct), else MNIST-like
+MNIST_DATA names a folder with the IDX files (read by the ``mnist`` package), else MNIST-like
 synthetic images (about 19% of pixels nonzero, in strokes). Prints a markdown table of median
 per-batch figures: the fast path, numpy float64 on one thread (if installed) and the scalar
 engine (a few images), with the ratios.
@@ -10,14 +10,32 @@ engine (a few images), with the ratios.
 """
 
 import argparse
-import gzip
 import os
 import random
 import statistics
-import struct
 import sys
 import time
 
+
+def _keep_freed_memory():
+    """Ask glibc to keep freed large blocks rather than hand them back to the OS (both peers alike).
+
+    Otherwise numpy's ~1 MB temporaries may be unmapped and faulted in again on every step, and
+    whether a process falls into that depends on its history (how large its heap already is):
+    numpy's step here measured 48k or 87k images/s with identical code and data. Returns whether
+    the setting took (glibc only).
+    """
+    try:
+        import ctypes
+        libc = ctypes.CDLL("libc.so.6")
+        m_trim_threshold, m_mmap_threshold = -1, -3  # parameter numbers from glibc's malloc.h
+        kept = libc.mallopt(m_trim_threshold, 256 << 20)
+        return bool(kept and libc.mallopt(m_mmap_threshold, 32 << 20))  # 32 MiB: glibc's maximum
+    except (OSError, AttributeError):
+        return False
+
+
+KEEPS_FREED_MEMORY = _keep_freed_memory()
 os.environ.setdefault("OMP_NUM_THREADS", "1")  # numpy's BLAS on one thread: set before numpy loads
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 os.environ.setdefault("MKL_NUM_THREADS", "1")
@@ -26,22 +44,10 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 import nn  # noqa: E402
 from autograd import Tensor, gc_paused, no_grad  # noqa: E402
 from autograd.tensor import cross_entropy  # noqa: E402
+from mnist import load as load_mnist  # noqa: E402
+from mnist.dataset import first, floats  # noqa: E402
 
 BATCH = 100
-
-
-def read_idx(path, count):
-    """The first ``count`` items of a gz IDX file: images as rows of floats in [0, 1], or int labels."""
-    with gzip.open(path, "rb") as f:
-        magic, n = struct.unpack(">II", f.read(8))
-        if magic == 2051:
-            rows, cols = struct.unpack(">II", f.read(8))
-            size = rows * cols
-            buf = f.read(count * size)
-            return [[b / 255.0 for b in buf[k * size:(k + 1) * size]] for k in range(count)]
-        if magic == 2049:
-            return list(f.read(count))
-        raise ValueError(f"{path}: not an IDX image or label file (magic {magic})")
 
 
 def synthetic(count, seed=0):
@@ -67,9 +73,8 @@ def synthetic(count, seed=0):
 def load(count):
     folder = os.environ.get("MNIST_DATA")
     if folder:
-        images = read_idx(os.path.join(folder, "train-images-idx3-ubyte.gz"), count)
-        labels = read_idx(os.path.join(folder, "train-labels-idx1-ubyte.gz"), count)
-        return images, labels, f"MNIST ({folder})"
+        train = first(load_mnist("train", folder), count)
+        return floats(train), list(train.labels), f"MNIST ({folder})"
     images, labels = synthetic(count)
     return images, labels, "synthetic MNIST-like (set MNIST_DATA for real MNIST)"
 
@@ -231,6 +236,8 @@ def main():
         print(f"| {name} | {train:,.0f} | {infer_text} | {ratio} |")
     print(f"\ntargets: fast path train >= 850 images/s, inference >= 2,300 images/s "
           f"(median of {args.batches} batches)")
+    if not KEEPS_FREED_MEMORY:
+        print("note: could not pin glibc's malloc thresholds; numpy's figure may vary up to 2x between runs")
 
 
 if __name__ == "__main__":
