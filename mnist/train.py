@@ -17,6 +17,7 @@ import time
 
 from tqdm import tqdm
 
+from autograd import gc_paused
 from autograd.kernels import softmax
 
 from .dataset import batches, floats
@@ -61,19 +62,22 @@ def train(engine, optimizer, train_set, test_set, epochs, batch_size, seed, prog
         order = batches(n, batch_size, seed=f"{seed}:{epoch}")
         bar = tqdm(order, desc=f"epoch {epoch}/{epochs}", unit="batch", leave=False,
                    disable=not progress, file=sys.stderr)
-        for number, indices in enumerate(bar, 1):
-            xs = floats(train_set, indices)
-            ys = [labels[i] for i in indices]
-            optimizer.zero_grad()
-            loss, hits = engine.train_batch(xs, ys)
-            if not math.isfinite(loss):
-                raise DataError(f"epoch {epoch}, batch {number}: the loss is {loss}; "
-                                f"try a smaller --lr")
-            optimizer.step()
-            total_loss += loss * len(indices)
-            correct += hits
-            seen += len(indices)
-            bar.set_postfix(loss=f"{total_loss / seen:.4f}", refresh=False)
+        # The collector would only rescan the batch's lists (the graphs hold no cycles): about
+        # 2-5 ms a batch on the fast path. Reference counting frees every batch as it ends.
+        with gc_paused():
+            for number, indices in enumerate(bar, 1):
+                xs = floats(train_set, indices)
+                ys = [labels[i] for i in indices]
+                optimizer.zero_grad()
+                loss, hits = engine.train_batch(xs, ys)
+                if not math.isfinite(loss):
+                    raise DataError(f"epoch {epoch}, batch {number}: the loss is {loss}; "
+                                    f"try a smaller --lr")
+                optimizer.step()
+                total_loss += loss * len(indices)
+                correct += hits
+                seen += len(indices)
+                bar.set_postfix(loss=f"{total_loss / seen:.4f}", refresh=False)
         bar.close()
         seconds = time.perf_counter() - start
         probabilities = predict(engine, test_set, progress=progress)
