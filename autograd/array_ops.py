@@ -151,13 +151,13 @@ class Linear:
         if shape_of(b) != (1, len(w)):
             raise ValueError(f"linear: bias shape {shape_of(b)} does not match weight shape "
                              f"{shape_of(w)} (expected (1, {len(w)}))")
-        return K.add_row(K.matmul(x, list(zip(*w))), b[0])  # rows of W^T as tuples: no copy needed
+        return K.linear(x, w, b[0])
 
     @staticmethod
     def backward(out, grad):
         x, w, b = out._parents
         return (K.matmul(grad, w.data) if _needs(x) else None,
-                K.matmul(K.transpose(grad), x.data) if _needs(w) else None,
+                K.weight_grad(grad, x.data) if _needs(w) else None,
                 [K.column_sums(grad)] if _needs(b) else None)
 
 

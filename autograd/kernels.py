@@ -16,7 +16,7 @@ from itertools import chain, compress, repeat, starmap
 from operator import add as _add, itemgetter, mul as _mul, sub as _sub
 
 __all__ = [
-    "dot", "dots", "matmul", "transpose", "count_nonzero", "add", "sub", "mul", "scale", "add_scalar",
+    "dot", "dots", "norms_of", "matmul", "linear", "weight_grad", "transpose", "count_nonzero", "add", "sub", "mul", "scale", "add_scalar",
     "add_row", "column_sums", "row_sums", "total", "relu", "relu_backward", "apply", "log_softmax",
     "softmax", "softmax_cross_entropy", "softmax_cross_entropy_backward",
 ]
@@ -24,6 +24,8 @@ __all__ = [
 _dist, _hypot, _frexp, _ldexp = math.dist, math.hypot, math.frexp, math.ldexp
 _sumprod = getattr(math, "sumprod", None)  # Python >= 3.12: one C call per dot product
 SHORT = 8  # below this many terms a dot product is cheaper as sum(map(mul)) than by identity
+DENSE = 0.4  # a row at least this full meets whole columns (one dist call each) instead of gathering
+GROUP, SPREAD = 4, 1.5  # weight_grad: columns per shared gather, and how much wider the gather may be
 RATIO = 256.0  # the identity is used only when |c| / |a| is within [1/RATIO, RATIO]
 _SAFE_LOW, _SAFE_HIGH = 1e-140, 1e140  # norms whose squares neither underflow nor overflow
 
@@ -34,8 +36,16 @@ def dot(a, b):
     return dots(a, (tuple(b),))[0]
 
 
-def dots(a, columns):
-    """[a . c for c in columns]: one dot product per column, each a few C calls.
+def norms_of(columns):
+    """(the norms of ``columns``, their summary for ``dots``): compute once, reuse for many ``a``."""
+    norms = list(starmap(_hypot, columns))
+    if not norms:
+        return norms, (0.0, 0.0, 0.0)
+    return norms, (sum(norms) / len(norms), max(norms), min(filter(None, norms), default=0.0))
+
+
+def dots(a, columns, norms=None):
+    """[a . c for c in columns]: one dot product per column, each one or two C calls.
 
     For tuples of at least ``SHORT`` terms it uses the polarisation identity
 
@@ -44,11 +54,14 @@ def dots(a, columns):
     with ``|c| = math.hypot(*c)`` and ``|a - c| = math.dist(a, c)``. Both are computed in
     extended precision and correctly rounded in nearly all cases, so the rounding error is
     a few ulps of |a|^2 + |c|^2, i.e. below 1e-12 |a| |c| when |a| and |c| are within a
-    factor RATIO of each other. To get there, ``a`` is first multiplied by the power of two
-    that brings |a| closest to the mean |c| (exact: only the exponent changes) and the results
-    divided by it again (exact). Any column still too far off (or zero, huge, tiny or
+    factor RATIO of each other. When they are not, ``a`` is first multiplied by the power of
+    two that brings |a| closest to the mean |c| (exact: only the exponent changes) and the
+    results divided by it again (exact). Any column still too far off (or zero, huge, tiny or
     non-finite) falls back to ``sum(map(mul, a, c))``, whose error is at most
     len(a) * eps * |a| |c|. Columns must be tuples of the same length as ``a``.
+
+    ``norms`` (from ``norms_of(columns)``) saves the column norms when the same columns meet
+    many vectors ``a``: then each dot product is a single ``math.dist`` call.
 
     Measured on this machine (benchmarks/bench_fast.py --kernels, per multiply-add): Python loop
     ~35 ns, sum(map(mul)) ~25 ns, this identity ~10-12 ns. On Python >= 3.12 ``math.sumprod``
@@ -57,23 +70,28 @@ def dots(a, columns):
     if _sumprod is not None:
         return list(map(_sumprod, repeat(a), columns))
     columns = columns if isinstance(columns, list) else list(columns)
-    if len(a) < SHORT:
+    if len(a) < (2 if norms else SHORT):  # with norms given, one dist call beats sum(map(mul)) from 2 terms
         return [sum(map(_mul, a, c)) for c in columns]
-    norms = list(starmap(_hypot, columns))
+    norms, (mean, top, least) = norms or norms_of(columns)
     na = _hypot(*a)
-    mean = sum(norms) / len(norms) if norms else 0.0
     if not (0.0 < na < math.inf and 0.0 < mean < math.inf):
         return [sum(map(_mul, a, c)) for c in columns]
-    shift = _frexp(mean)[1] - _frexp(na)[1]
-    scaled = tuple([_ldexp(x, shift) for x in a]) if shift else a
-    na = _hypot(*scaled)
-    if not (_SAFE_LOW < na < _SAFE_HIGH) or abs(shift) > 900:
-        return [sum(map(_mul, a, c)) for c in columns]
+    scaled, shift = a, 0
+    if not (top <= na * RATIO and least >= na / RATIO and _SAFE_LOW < na < _SAFE_HIGH):
+        shift = _frexp(mean)[1] - _frexp(na)[1]
+        if abs(shift) > 900:
+            return [sum(map(_mul, a, c)) for c in columns]
+        # times an exact power of two: exact, as ldexp would be, except where an entry falls
+        # below the normal range; those entries are < 1e-168 |a| once na passes the check below
+        scaled = tuple(map(_mul, a, repeat(_ldexp(1.0, shift))))
+        na = _hypot(*scaled)
+        if not (_SAFE_LOW < na < _SAFE_HIGH):
+            return [sum(map(_mul, a, c)) for c in columns]
     na2, low, high, half = na * na, na / RATIO, na * RATIO, _ldexp(0.5, -shift)
     dists = map(_dist, repeat(scaled), columns)
     # an all-zero column gives exactly 0 (dist(a, 0) is computed exactly as hypot(*a)), so only
     # the nonzero norms need to be in range for the identity to hold everywhere
-    if max(norms) <= high and min(filter(None, norms), default=high) >= low:
+    if top <= high and least >= low:
         return [(na2 + nc * nc - d * d) * half for nc, d in zip(norms, dists)]
     return [(na2 + nc * nc - d * d) * half if low <= nc <= high or nc == 0.0 else sum(map(_mul, a, c))
             for c, nc, d in zip(columns, norms, dists)]
@@ -81,7 +99,7 @@ def dots(a, columns):
 
 def count_nonzero(A):
     """How many entries of A are not zero."""
-    return len(list(filter(None, chain.from_iterable(A))))
+    return sum(map(len, A)) - sum([a.count(0.0) for a in A])
 
 
 def transpose(A):
@@ -89,10 +107,12 @@ def transpose(A):
     return [list(col) for col in zip(*A)]
 
 
-def _rows_times(A, B, m):
-    """A @ B row by row, gathering only the nonzero entries of each row of A (see ``matmul``)."""
+def _rows_times(A, B, m, columns=None):
+    """A @ B row by row (see ``matmul``); ``columns()`` gives B's columns as tuples, if cheaper than zip."""
     k = len(B)
     positions = range(k)
+    dense = k * DENSE
+    full = None
     out = []
     for a in A:
         idx = list(compress(positions, a))
@@ -101,6 +121,11 @@ def _rows_times(A, B, m):
         elif len(idx) == 1:
             v = a[idx[0]]
             out.append([v * x for x in B[idx[0]]])
+        elif len(idx) >= dense:
+            if full is None:
+                cols = columns() if columns else list(zip(*B))
+                full = cols, norms_of(cols) if k >= SHORT else None
+            out.append(dots(tuple(a), *full))
         else:
             take = itemgetter(*idx)
             out.append(dots(take(a), list(zip(*take(B)))))
@@ -113,7 +138,9 @@ def matmul(A, B):
     Each row of A is reduced to its nonzero entries (``compress``), the matching rows of B are
     gathered (``itemgetter``) and turned into columns (``zip``), and each column is one dot
     product (``dots``). The cost is proportional to nonzeros(A) * m; when nonzeros(B) * n is
-    smaller it computes (B^T A^T)^T instead, so either factor's sparsity is used.
+    smaller it computes (B^T A^T)^T instead, so either factor's sparsity is used. A row of A
+    with at least DENSE of its entries nonzero skips the gathering: it meets B's whole columns,
+    whose norms are computed once, so each of its dot products is one ``math.dist`` call.
     """
     n, m = len(A), len(B[0]) if B else 0
     if not A or not m:
@@ -121,6 +148,60 @@ def matmul(A, B):
     if count_nonzero(B) * n < count_nonzero(A) * m:
         return transpose(_rows_times(list(zip(*B)), list(zip(*A)), n))
     return _rows_times(A, B, m)
+
+
+def linear(X, W, b=None):
+    """X W^T (+ b on every row) for X [n][k], W [m][k], b [m]: PyTorch's F.linear.
+
+    ``matmul``'s row kernel with B = W^T, so the sparsity of X's rows is used (an MNIST image
+    is about 80% zeros); W's rows are B's columns, so a dense row of X meets them directly.
+    """
+    out = _rows_times(X, list(zip(*W)), len(W), lambda: [tuple(w) for w in W])
+    return add_row(out, b) if b is not None else out
+
+
+def weight_grad(G, X):
+    """G^T X for G [n][m] and X [n][k], as [m][k]: a linear layer's weight gradient.
+
+    Worked out one column of X at a time, over only the rows where that column is nonzero,
+    so the sparsity of X is used as in ``matmul``. Neighbouring columns of an image (adjacent
+    pixels) are nonzero in mostly the same rows, so up to GROUP consecutive columns share
+    one gather of G's rows: over the union of their nonzero rows, provided it is at most
+    SPREAD times the largest single column's. The shared columns of G then have their norms
+    computed once, and each dot product is one ``math.dist`` call (see ``dots``); the zeros a
+    column has inside the union cost a little, and are exact.
+    """
+    n, m = len(G), len(G[0]) if G else 0
+    XT = list(zip(*X))
+    positions = range(n)
+    active = [list(compress(positions, col)) for col in XT]
+    out, zero = [], [0.0] * m
+    i, k = 0, len(XT)
+    while i < k:
+        rows = active[i]
+        if not rows:
+            out.append(zero)
+            i += 1
+            continue
+        j, union, largest = i + 1, set(rows), len(rows)
+        while j < k and j - i < GROUP and active[j]:
+            wider = union.union(active[j])
+            largest = max(largest, len(active[j]))
+            if len(wider) > SPREAD * largest:
+                break
+            union = wider
+            j += 1
+        rows = sorted(union)
+        if len(rows) == 1:
+            g = G[rows[0]]
+            out.extend([[x[rows[0]] * y for y in g] for x in XT[i:j]])
+        else:
+            take = itemgetter(*rows)
+            cols = list(zip(*take(G)))
+            norms = norms_of(cols)
+            out.extend([dots(take(x), cols, norms) for x in XT[i:j]])
+        i = j
+    return transpose(out) if out else [[] for _ in range(m)]
 
 
 # elementwise: one C-level map per row

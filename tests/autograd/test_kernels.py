@@ -111,6 +111,77 @@ def test_matmul_zero_and_single_nonzero_rows():
     assert K.matmul(B, [[1.0, 0.0], [0.0, 1.0]]) == B  # the (B^T A^T)^T orientation
 
 
+def within_dot_bound(got, want, a, b):
+    """|got - want| <= 1e-12 |a| |b| (``want`` an fsum of the products, so nearly exact)."""
+    return abs(got - want) <= 1e-12 * math.hypot(*a) * math.hypot(*b) + 5e-324
+
+
+@st.composite
+def stroke_blocks(draw, max_rows=12, max_cols=40):
+    """[n][k] blocks shaped like batches of images: neighbouring columns are nonzero in mostly the
+    same rows (a stroke), with values of one scale per block, and some all-zero columns."""
+    n, k = draw(st.integers(1, max_rows)), draw(st.integers(1, max_cols))
+    scale = 10.0 ** draw(st.integers(-8, 8))
+    active = set(draw(st.lists(st.integers(0, n - 1), max_size=n)))
+    rows = [[0.0] * k for _ in range(n)]
+    for j in range(k):
+        if draw(st.integers(0, 4)) == 0:  # the stroke moves: some rows leave, others join
+            active ^= set(draw(st.lists(st.integers(0, n - 1), max_size=3)))
+        for i in sorted(active):
+            rows[i][j] = draw(finite) * scale
+    return rows
+
+
+@given(stroke_blocks(), st.data())
+def test_weight_grad_is_g_transpose_times_x(X, data):
+    n, k = len(X), len(X[0])
+    m = data.draw(st.integers(1, 10))
+    G = data.draw(matrices(n, m, zeros=0.5))
+    got = K.weight_grad(G, X)
+    assert len(got) == m and all(len(r) == k for r in got)
+    for j in range(m):
+        g = [r[j] for r in G]
+        for i in range(k):
+            x = [r[i] for r in X]
+            want = math.fsum(a * b for a, b in zip(g, x))
+            assert within_dot_bound(got[j][i], want, g, x), (j, i, got[j][i], want)
+
+
+def test_weight_grad_of_an_all_zero_input_is_zero():
+    assert K.weight_grad([[1.0, 2.0], [3.0, 4.0]], [[0.0] * 3, [0.0] * 3]) == [[0.0] * 3, [0.0] * 3]
+
+
+@given(stroke_blocks(max_rows=6), st.data())
+def test_linear_is_x_times_w_transpose_plus_bias(X, data):
+    k = len(X[0])
+    W = data.draw(matrices(data.draw(st.integers(1, 10)), k, zeros=data.draw(st.sampled_from([0, 0.3]))))
+    b = data.draw(st.lists(finite, min_size=len(W), max_size=len(W)))
+    got = K.linear(X, W)
+    for x, row in zip(X, got):
+        for w, y in zip(W, row):
+            assert within_dot_bound(y, math.fsum(a * c for a, c in zip(x, w)), x, w)
+    assert K.linear(X, W, b) == K.add_row(got, b)
+
+
+@given(matrices(rows=4, cols=24, zeros=0), st.data())
+def test_dense_rows_meet_whole_columns(A, data):
+    """Rows at least DENSE full take the path with precomputed column norms; same bound."""
+    B = data.draw(matrices(len(A[0]), data.draw(st.integers(1, 8)), zeros=0.3))
+    for a, row in zip(A, K.matmul(A, B)):
+        for j, y in enumerate(row):
+            col = [r[j] for r in B]
+            assert within_dot_bound(y, math.fsum(p * q for p, q in zip(a, col)), a, col)
+
+
+@given(vector_pairs(min_size=2), st.integers(1, 5))
+def test_dots_with_given_norms_match_dots_without(pair, ncols):
+    a, b = pair
+    columns = [tuple(x * (k + 1) for x in b) for k in range(ncols)]
+    given_norms = K.dots(tuple(a), columns, K.norms_of(columns))
+    for got, c in zip(given_norms, columns):
+        assert close_dot(got, a, c)
+
+
 @given(matrices(), st.data())
 @settings(max_examples=30)
 def test_elementwise_and_reductions(A, data):
