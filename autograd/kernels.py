@@ -64,10 +64,11 @@ def dots(a, columns, norms=None):
     many vectors ``a``: then each dot product is a single ``math.dist`` call.
 
     Measured on this machine (benchmarks/bench_fast.py --kernels, per multiply-add): Python loop
-    ~35 ns, sum(map(mul)) ~25 ns, this identity ~10-12 ns. On Python >= 3.12 ``math.sumprod``
-    (one C call, extended precision) measured ~9.5 ns and is used instead.
+    ~22 ns, sum(map(mul)) ~16 ns, this identity ~9.5 ns, or ~5 ns (one ``math.dist``) with the
+    norms given. On Python >= 3.12 ``math.sumprod`` (one C call, extended precision, ~7.5 ns
+    there) is used instead when no norms are given.
     """
-    if _sumprod is not None:
+    if _sumprod is not None and norms is None:
         return list(map(_sumprod, repeat(a), columns))
     columns = columns if isinstance(columns, list) else list(columns)
     if len(a) < (2 if norms else SHORT):  # with norms given, one dist call beats sum(map(mul)) from 2 terms
