@@ -77,7 +77,8 @@ class Optimizer:
     """Base: holds Values (one virtual row) and array parameters; ``step()`` applies ``_update``.
 
     Subclasses set ``hyperparameters`` (names of attributes, saved in the state dict) and
-    ``_update(slot, p_rows, g_rows) -> new p_rows``, keeping per-slot state in ``self.state[slot]``
+    ``_update(slot, p_rows, g_rows)``, which replaces each row of ``p_rows`` (and of its state)
+    as soon as its new value is known, keeping per-slot state in ``self.state[slot]``
     (slot 0 is the Values' virtual row, slot k >= 1 the k-th array parameter).
     """
 
@@ -106,8 +107,9 @@ class Optimizer:
         """Update every parameter once from its current gradient."""
         if self.values:
             vals = self.values
-            new = self._update(0, [[v.data for v in vals]], [[v.grad for v in vals]])[0]
-            for v, x in zip(vals, new):
+            rows = [[v.data for v in vals]]
+            self._update(0, rows, [[v.grad for v in vals]])
+            for v, x in zip(vals, rows[0]):
                 v.data = x
         for k, a in enumerate(self.arrays, 1):
             if a.grad is not None:
@@ -115,7 +117,7 @@ class Optimizer:
                     raise ValueError(f"{type(self).__name__}: array parameter {k - 1} "
                                      f"({getattr(a, 'label', '') or 'unlabelled'}) has data {len(a.data)}x"
                                      f"{len(a.data[0])} but grad {len(a.grad)}x{len(a.grad[0])}")
-                a.data[:] = self._update(k, a.data, a.grad)
+                self._update(k, a.data, a.grad)
 
     def zero_grad(self):
         """Values' ``grad`` to 0.0; array parameters' ``grad`` to None (PyTorch's default)."""
@@ -185,19 +187,18 @@ class SGD(Optimizer):
     def _update(self, slot, ps, gs):
         lr, mom, wd = self.lr, self.momentum, self.weight_decay
         if not mom and not wd:  # plain SGD: a row with all-zero gradient stays exactly as it is
-            return [p if not any(g) else [pi - lr * gi for pi, gi in zip(p, g)] for p, g in zip(ps, gs)]
+            for i, (p, g) in enumerate(zip(ps, gs)):
+                if any(g):
+                    ps[i] = [pi - lr * gi for pi, gi in zip(p, g)]
+            return
         s = self.state[slot]
         if s is None:
             s = self.state[slot] = {"step": 0, "momentum_buffer": None}
         bufs = s["momentum_buffer"] or [None] * len(ps)
-        out, new_bufs = [], []
-        for p, g, b in zip(ps, gs, bufs):
-            p, b = sgd_rule(p, g, b, lr, mom, self.dampening, self.nesterov, wd)
-            out.append(p)
-            new_bufs.append(b)
+        for i, (p, g, b) in enumerate(zip(ps, gs, bufs)):
+            ps[i], bufs[i] = sgd_rule(p, g, b, lr, mom, self.dampening, self.nesterov, wd)
         s["step"] += 1
-        s["momentum_buffer"] = new_bufs if mom else None
-        return out
+        s["momentum_buffer"] = bufs if mom else None
 
 
 class Adam(Optimizer):
@@ -221,14 +222,12 @@ class Adam(Optimizer):
                                     "exp_avg_sq": [[0.0] * len(p) for p in ps]}
         s["step"] += 1
         t, (b1, b2) = s["step"], self.betas
-        out, ms, vs = [], [], []
-        for p, g, m, v in zip(ps, gs, s["exp_avg"], s["exp_avg_sq"]):
-            p, m, v = adam_rule(p, g, m, v, t, self.lr, b1, b2, self.eps, self.weight_decay, self.decoupled)
-            out.append(p)
-            ms.append(m)
-            vs.append(v)
-        s["exp_avg"], s["exp_avg_sq"] = ms, vs
-        return out
+        ms, vs = s["exp_avg"], s["exp_avg_sq"]
+        # each row is replaced as soon as it is done, so at most one old row is alive beside the
+        # new ones (not a second copy of the whole parameter and its state)
+        for i, (p, g, m, v) in enumerate(zip(ps, gs, ms, vs)):
+            ps[i], ms[i], vs[i] = adam_rule(p, g, m, v, t, self.lr, b1, b2, self.eps, self.weight_decay,
+                                            self.decoupled)
 
 
 class AdamW(Adam):
