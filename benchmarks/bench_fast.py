@@ -7,7 +7,7 @@ per-batch figures: the fast path, numpy float64 on one thread (if installed) and
 engine (a few images), with the ratios. The timed batches run with the cyclic collector paused,
 as ``mnist``'s training loop runs them (the graphs hold no cycles; the collector would only
 rescan each batch's lists), and only after ``--warmup`` training batches: a fresh model's first
-batches run about 20% faster than the batches of a real epoch. (The same update on the same
+batches run 20-30% faster than the batches of a real epoch. (The same update on the same
 numbers measured 13 ms with its floats freshly allocated and 18-23 ms with the floats as many
 steps of training had left them, scattered through memory.)
 
@@ -224,7 +224,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--batches", type=int, default=8, help="timed batches per measurement (median)")
     parser.add_argument("--warmup", type=int, default=100,
-                        help="training batches before timing: a fresh model's first batches run ~20%% faster "
+                        help="training batches before timing: a fresh model's first batches run 20-30%% faster "
                              "than an epoch's (memory not yet scattered by earlier steps)")
     parser.add_argument("--scalar-images", type=int, default=2, help="images for the scalar engine")
     parser.add_argument("--kernels", action="store_true", help="also compare dot-product strategies")
