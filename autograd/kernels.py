@@ -12,13 +12,14 @@ consequence 0 * inf counts as 0 here; the array node rejects non-finite inputs u
 """
 
 import math
-from itertools import chain, compress, repeat, starmap
+from itertools import compress, repeat, starmap
 from operator import add as _add, itemgetter, mul as _mul, sub as _sub
 
 __all__ = [
-    "dot", "dots", "norms_of", "matmul", "linear", "weight_grad", "transpose", "count_nonzero", "add", "sub", "mul", "scale", "add_scalar",
-    "add_row", "column_sums", "row_sums", "total", "relu", "relu_backward", "apply", "log_softmax",
-    "softmax", "softmax_cross_entropy", "softmax_cross_entropy_backward",
+    "dot", "dots", "norms_of", "matmul", "linear", "weight_grad", "transpose", "count_nonzero",
+    "add", "sub", "mul", "scale", "add_scalar", "add_row", "column_sums", "row_sums", "total",
+    "relu", "relu_backward", "apply", "log_softmax", "softmax", "softmax_cross_entropy",
+    "softmax_cross_entropy_backward",
 ]
 
 _dist, _hypot, _frexp, _ldexp = math.dist, math.hypot, math.frexp, math.ldexp
@@ -34,6 +35,11 @@ def dot(a, b):
     """sum_i a_i b_i for two equal-length sequences (see ``dots`` for how and how accurately)."""
     a = tuple(a)
     return dots(a, (tuple(b),))[0]
+
+
+def _plain_dots(a, columns):
+    """[sum(map(mul, a, c)) for c in columns]: the fallback, error at most len(a) eps |a| |c| each."""
+    return [sum(map(_mul, a, c)) for c in columns]
 
 
 def norms_of(columns):
@@ -72,22 +78,22 @@ def dots(a, columns, norms=None):
         return list(map(_sumprod, repeat(a), columns))
     columns = columns if isinstance(columns, list) else list(columns)
     if len(a) < (2 if norms else SHORT):  # with norms given, one dist call beats sum(map(mul)) from 2 terms
-        return [sum(map(_mul, a, c)) for c in columns]
+        return _plain_dots(a, columns)
     norms, (mean, top, least) = norms or norms_of(columns)
     na = _hypot(*a)
     if not (0.0 < na < math.inf and 0.0 < mean < math.inf):
-        return [sum(map(_mul, a, c)) for c in columns]
+        return _plain_dots(a, columns)
     scaled, shift = a, 0
     if not (top <= na * RATIO and least >= na / RATIO and _SAFE_LOW < na < _SAFE_HIGH):
         shift = _frexp(mean)[1] - _frexp(na)[1]
         if abs(shift) > 900:
-            return [sum(map(_mul, a, c)) for c in columns]
+            return _plain_dots(a, columns)
         # times an exact power of two: exact, as ldexp would be, except where an entry falls
         # below the normal range; those entries are < 1e-168 |a| once na passes the check below
         scaled = tuple(map(_mul, a, repeat(_ldexp(1.0, shift))))
         na = _hypot(*scaled)
         if not (_SAFE_LOW < na < _SAFE_HIGH):
-            return [sum(map(_mul, a, c)) for c in columns]
+            return _plain_dots(a, columns)
     na2, low, high, half = na * na, na / RATIO, na * RATIO, _ldexp(0.5, -shift)
     dists = map(_dist, repeat(scaled), columns)
     # an all-zero column gives exactly 0 (dist(a, 0) is computed exactly as hypot(*a)), so only
@@ -125,7 +131,7 @@ def _rows_times(A, B, m, columns=None):
         elif len(idx) >= dense:
             if full is None:
                 cols = columns() if columns else list(zip(*B))
-                full = cols, norms_of(cols) if k >= SHORT else None
+                full = cols, (norms_of(cols) if k >= SHORT else None)
             out.append(dots(tuple(a), *full))
         else:
             take = itemgetter(*idx)
