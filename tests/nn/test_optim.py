@@ -164,6 +164,11 @@ def test_load_state_dict_rejects_mismatches_and_changes_nothing():
         opt.load_state_dict(bad)
     with pytest.raises(ValueError, match="must list 1 slots"):
         opt.load_state_dict({**good, "state": []})
+    not_numbers = json.loads(json.dumps(good))
+    not_numbers["hyperparameters"]["lr"] = 0.5
+    not_numbers["state"][0]["exp_avg_sq"] = [[0.0, None]]
+    with pytest.raises(ValueError, match=r"state\[0\]\['exp_avg_sq'\] holds something that is not a number"):
+        opt.load_state_dict(not_numbers)
     assert opt.state_dict() == good
 
 
