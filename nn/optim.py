@@ -232,8 +232,8 @@ class Adam(Optimizer):
     def _update(self, slot, ps, gs):
         s = self.state[slot]
         if s is None:
-            s = self.state[slot] = {"step": 0, "exp_avg": [array("d", bytes(8 * len(p))) for p in ps],
-                                    "exp_avg_sq": [array("d", bytes(8 * len(p))) for p in ps]}
+            s = self.state[slot] = {"step": 0, "exp_avg": [array("d", [0.0]) * len(p) for p in ps],
+                                    "exp_avg_sq": [array("d", [0.0]) * len(p) for p in ps]}
         s["step"] += 1
         t, (b1, b2) = s["step"], self.betas
         ms, vs = s["exp_avg"], s["exp_avg_sq"]
