@@ -139,10 +139,11 @@ def dots(a, columns, norms=None):
     if low <= least and top <= high:  # then no nonzero |c|^2 under- or overflows
         trust = TRUST * (na2 + top * top)  # TRUST (|a|^2 + |c|^2) at its largest: |t| above it passes
         neg = -trust
-        # a column with no nonzero entry where a has one (all zero, or a disjoint overlap) gives 0
-        return [t * half if (t := na2 + nc2 - d * d) >= trust or t <= neg
+        # a column with no nonzero entry where a has one (all zero, or a disjoint overlap) gives 0;
+        # `for t in [...]` binds t as a plain local (a := would make it a slower closure cell)
+        return [t * half if t >= trust or t <= neg
                 else checked(t, nc2, c) if nc2 and any(compress(c, a)) else 0.0
-                for nc2, d, c in zip(squares, dists, columns)]
+                for nc2, d, c in zip(squares, dists, columns) for t in [na2 + nc2 - d * d]]
     return [checked(na2 + nc2 - d * d, nc2, c) for nc2, d, c in zip(squares, dists, columns)]
 
 
@@ -333,6 +334,8 @@ def relu(A):
 def relu_backward(A, G):
     """G * relu'(A) with relu' = 1 above 0, 0 at or below (relu'(0) = 0, PyTorch's choice), NaN at NaN;
     0 * inf and 0 * NaN are NaN, so no NaN or infinity of G turns into 0."""
+    if _finite(G):
+        return [[g if x > 0.0 else 0.0 if x <= 0.0 else _nan for x, g in zip(a, gr)] for a, gr in zip(A, G)]
     # g - g == 0.0 only for finite g
     return [[g if x > 0.0 else 0.0 if x <= 0.0 and g - g == 0.0 else _nan for x, g in zip(a, gr)]
             for a, gr in zip(A, G)]
