@@ -5,6 +5,7 @@ one-line message and exit status 2, a data or model problem exit status 1.
 """
 
 import argparse
+import contextlib
 import math
 import os
 import sys
@@ -98,6 +99,8 @@ def build_parser():
                    "and adamw)")
     t.add_argument("--seed", type=_seed, default=0, help="weights, sample and batch order "
                    "(default 0); the same seed gives the same metrics")
+    t.add_argument("--workers", type=_count(1024), help="processes to train with, each batch split "
+                   "among them (default: the cores this process may use); 1: a single process")
     t.add_argument("--save", metavar="MODEL.json", help="write the trained model here")
     t.add_argument("--metrics", metavar="METRICS.json", help="write per-epoch metrics here")
     _data_options(t)
@@ -161,6 +164,8 @@ def _print_scores(probabilities, labels):
 
 
 def _train(parser, args):
+    from nn.parallel import DataParallel, WorkerError, default_workers
+
     from .engines import default_init, make_engine, make_optimizer
     from .train import train
 
@@ -185,17 +190,29 @@ def _train(parser, args):
     config = {"engine": args.engine, "sizes": sizes, "activation": args.activation, "init": init,
               "optimizer": args.optimizer, "lr": lr, "epochs": args.epochs,
               "batch_size": args.batch_size, "train_size": len(train_set), "subset": args.subset,
-              "test_size": len(test_set), "image_size": side, "seed": args.seed}
+              "test_size": len(test_set), "image_size": side, "seed": args.seed,
+              "workers": args.workers or default_workers()}
     engine = make_engine(args.engine, sizes, args.activation, seed=args.seed, init=init)
     optimizer = make_optimizer(args.optimizer, engine.model.parameters(), lr)
     print(f"training on the {args.engine} engine: {' -> '.join(map(str, sizes))} "
           f"({args.activation}), {args.optimizer} lr {lr:g}, {len(train_set)} training "
-          f"images {side}x{side}, batch {args.batch_size}, {args.epochs} epoch(s), seed {args.seed}")
+          f"images {side}x{side}, batch {args.batch_size}, {args.epochs} epoch(s), seed {args.seed}, "
+          f"workers {config['workers']}")
     if args.engine == "scalar" and len(train_set) * side * side > 5000 * 784:
         print("note: the scalar engine builds one node per multiply and trains tens of images per "
               "second; for a quick run try --train-size 1000 --hidden 32 (or --image-size 14)")
-    records, timings, probabilities = train(engine, optimizer, train_set, test_set, args.epochs,
-                                            args.batch_size, args.seed, progress=_progress())
+    parallel = config["workers"] > 1
+    try:
+        if parallel:  # each batch split among the workers; --workers 1 is the plain loop
+            engine = DataParallel(engine, optimizer, config["workers"], log=print)
+            optimizer = engine.optimizer
+        with engine if parallel else contextlib.nullcontext():
+            records, timings, probabilities = train(engine, optimizer, train_set, test_set,
+                                                    args.epochs, args.batch_size, args.seed,
+                                                    progress=_progress())
+    except WorkerError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 1
     _print_scores(probabilities, test_set.labels)
     if args.save:
         save_model(args.save, config, engine.model.state_dict())
