@@ -161,8 +161,11 @@ class DataParallel:
             self._procs.append(p)
             self._conns.append(here)
         for w, conn in enumerate(self._conns, 1):
-            conn.send_bytes(pickle.dumps((blob, shm.name, self.workers, _shard(self._optimizer, parts[w]),
-                                          self.layout.shapes), protocol=pickle.HIGHEST_PROTOCOL))
+            setup = (blob, shm.name, self.workers, _shard(self._optimizer, parts[w]), self.layout.shapes)
+            try:
+                conn.send_bytes(pickle.dumps(setup, protocol=pickle.HIGHEST_PROTOCOL))
+            except OSError:  # it died before reading: while importing the main module, say
+                self._died(w, "while starting")
         self._collect("ready", range(1, self.workers), "while starting")
 
     @property

@@ -212,3 +212,25 @@ def test_bad_arguments_are_refused_before_any_process_starts():
     unpicklable = Engine(eng.model, lambda out, ys: tensor_cross_entropy(out, ys))
     with pytest.raises(TypeError, match="cannot be sent to the worker processes"):
         DataParallel(unpicklable, nn.SGD(eng.model.parameters(), lr=0.1), 2)
+
+
+class Unpickles:
+    """Unpickled in a worker as ``call(*args)``: a way to fail while the worker starts."""
+
+    def __init__(self, call, *args):
+        self.call, self.args = call, args
+
+    def __reduce__(self):
+        return self.call, self.args
+
+
+@pytest.mark.parametrize("trap, words", [
+    (Unpickles(os._exit, 3), r"worker 1 of 2 \(pid \d+\) exited with status 3 while starting"),
+    (Unpickles(int, "x"), r"worker 1 could not start: ValueError: invalid literal"),
+])
+def test_a_worker_that_cannot_start_is_named(trap, words):
+    eng = engine("fast")
+    eng.trap = trap
+    with pytest.raises(WorkerError, match=words) as e:
+        DataParallel(eng, nn.SGD(eng.model.parameters(), lr=0.1), 2)
+    assert "\n" not in str(e.value)
