@@ -1,7 +1,7 @@
 """Anomaly detection: stop at the first NaN or infinity an op produces, and say where.
 
-Off, it costs nothing: ``detect_anomaly()`` swaps the engine's node constructor for a
-checking one on entry and puts the plain one back on exit, so no flag is tested per node.
+``detect_anomaly()`` is a watcher (``autograd.mode.watch``): it sees every node made in its
+thread and every step of every backward pass. Off, it costs nothing.
 """
 
 import contextlib
@@ -9,10 +9,9 @@ import math
 import os
 import sys
 
-from . import tensor as _tensor
-from . import value as _value
+from . import mode
 
-__all__ = ["detect_anomaly", "AnomalyError"]
+__all__ = ["detect_anomaly", "AnomalyError", "AnomalyDetector"]
 
 # frames from these folders are the library's own; the user's line is the first frame outside them
 _LIBRARY_DIRS = tuple(
@@ -44,24 +43,22 @@ def _name(node):
     return f"{node_name(node)} (data {short(node.data)})"
 
 
-class _Detector:
+class AnomalyDetector:
+    """The watcher behind ``detect_anomaly()``: checks each new node's data and each backward step."""
+
     def __init__(self):
         self.sites = {}  # node -> "file:line" of the user's code that created it
 
-    def checking(self, plain_node):
-        """A node constructor that calls ``plain_node`` and then checks its result."""
-        def node(data, parents, op, ctx=None):
-            return self.check_node(plain_node(data, parents, op, ctx), data, parents, op)
-        return node
+    def forward(self, node):
+        site = self.sites[node] = _user_site(2)
+        if not _finite(node.data):
+            function = node.function
+            inputs = ", ".join(_name(p) for p in node.parents)
+            name = function.name if function is not None else "an op"
+            raise AnomalyError(f"{name} produced {node.data!r} in the forward pass from inputs {inputs}, "
+                               f"at {site}")
 
-    def check_node(self, node, data, parents, op):
-        site = self.sites[node] = _user_site(3)
-        if not _finite(data):
-            inputs = ", ".join(_name(p) for p in parents)
-            raise AnomalyError(f"{op.name} produced {data!r} in the forward pass from inputs {inputs}, at {site}")
-        return node
-
-    def check_steps(self, steps):
+    def backward(self, steps):
         for node, grad, contributions in steps:
             for i, (parent, c) in enumerate(zip(node._parents, contributions)):
                 if c is not None and not _finite(c):  # None: a parent that needs no gradient
@@ -78,14 +75,8 @@ class _Detector:
 def detect_anomaly():
     """Inside this block, the first NaN/inf from any op raises ``AnomalyError`` naming the op,
     the node's label, its inputs and the file and line of the user's code that created it."""
-    if _value._step_check is not None:  # already on: nothing to swap
+    if any(isinstance(w, AnomalyDetector) for w in mode.watchers()):  # already on in this thread
         yield
         return
-    detector = _Detector()
-    plain = _value._node, _tensor._node
-    _value._node, _tensor._node = detector.checking(plain[0]), detector.checking(plain[1])
-    _value._step_check = detector.check_steps
-    try:
+    with mode.watch(AnomalyDetector()):
         yield
-    finally:
-        (_value._node, _tensor._node), _value._step_check = plain, None

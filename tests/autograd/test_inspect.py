@@ -133,13 +133,28 @@ def test_anomaly_catches_backward_and_names_node(build, op):
             out.backward()
 
 
-def test_anomaly_is_off_outside_and_restores_the_engine():
-    from autograd import value
-    plain = value._node
+def test_anomaly_is_off_outside_and_leaves_no_watcher():
+    from autograd import mode
     with detect_anomaly():
-        assert value._node is not plain
-    assert value._node is plain and value._step_check is None
+        assert len(mode.watchers()) == 1
+        with detect_anomaly():  # nested: still one detector
+            assert len(mode.watchers()) == 1
+    assert mode.watchers() == () and mode.changed == 0
     assert (Value(HUGE) * Value(HUGE)).data == float("inf")  # IEEE behaviour when off
+
+
+def test_anomaly_mode_belongs_to_its_thread():
+    import threading
+    seen = {}
+
+    def other():
+        seen["data"] = (Value(HUGE) * Value(HUGE)).data  # no detector in this thread
+
+    with detect_anomaly():
+        t = threading.Thread(target=other)
+        t.start()
+        t.join()
+    assert seen["data"] == float("inf")
 
 
 from hypothesis import given  # noqa: E402
