@@ -41,6 +41,7 @@ class Step(NamedTuple):
     node: object
     grad: object
     contributions: tuple
+    numbers: dict | None = None  # the pass's node numbering, for names (``trace.numbering``)
 
     @property
     def op(self):
@@ -58,8 +59,9 @@ class Step(NamedTuple):
 
     def __str__(self):
         from .trace import contributions_text, node_name, short  # late: trace imports this module
-        parts = contributions_text(self.parents, self.contributions)
-        return f"{node_name(self.node)} [{self.op}] grad {short(self.grad)} -> {parts}"
+        name = lambda n: node_name(n, self.numbers)  # noqa: E731
+        parts = contributions_text(self.parents, self.contributions, name)
+        return f"{name(self.node)} [{self.op}] grad {short(self.grad)} -> {parts}"
 
 
 def topological_order(root):

@@ -103,7 +103,8 @@ class Node:
         Each step has already been applied when it is yielded, so at a breakpoint the parents'
         ``.grad`` show the new contributions. Running it to the end is exactly ``backward()``.
         """
-        return (Step(*step) for step in self._steps(grad))
+        numbers = {n: i for i, n in enumerate(topological_order(self))}  # names for the steps
+        return (Step(node, g, contributions, numbers) for node, g, contributions in self._steps(grad))
 
     def _steps(self, grad):
         cls = type(self)

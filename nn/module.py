@@ -231,10 +231,27 @@ class Module:
     def zero_grad(self):
         """Reset gradients: a Value's ``grad`` to 0.0, an array parameter's ``grad`` to None."""
         for p in self.parameters():
-            if isinstance(p, Value):
-                p.grad = 0.0
+            p.grad = 0.0 if isinstance(p, Value) else None
+
+    def label_parameters(self):
+        """Label every parameter with its state-dict name, so steps, traces and pictures name it:
+        ``layers.0.weight[3][1]`` for one weight of a scalar layer, ``layers.0.weight`` for an array.
+
+        The models call this when they are built; call it again after building your own. Returns self.
+        """
+        for name, t in self.named_tensors():
+            if isinstance(t, flat):
+                t.param.label = name
+            elif isinstance(t, Value) or is_array_parameter(t):
+                t.label = name
             else:
-                p.grad = None
+                for i, item in enumerate(t):
+                    if isinstance(item, Value):
+                        item.label = f"{name}[{i}]"
+                    else:
+                        for j, v in enumerate(item):
+                            v.label = f"{name}[{i}][{j}]"
+        return self
 
     def train(self, mode=True):
         """Set ``training`` on this module and every descendant; returns self."""
