@@ -2,11 +2,17 @@
 safetensors) score in eval/show, with a one-line warning when they do not record their config."""
 
 import json
+import re
+import shlex
+from pathlib import Path
 
 import pytest
-from mnist_files import run
+from mnist_files import run, write_dataset
 
 import nn
+from mnist.cli import main
+
+ROOT = Path(__file__).resolve().parents[2]
 
 TINY = ["--image-size", "7", "--hidden", "8", "--train-size", "40", "--test-size", "20",
         "--epochs", "1", "--batch-size", "10", "--lr", "0.01"]
@@ -98,3 +104,41 @@ def test_an_old_train_save_file_still_scores(capsys, tmp_path, data, trained):
     code, out, err = run(capsys, "eval", old, "--data-dir", data)
     assert code == 0 and err == ""
     assert accuracy(out) == accuracy(run(capsys, "eval", trained[0], "--data-dir", data)[1])
+
+
+def test_the_saving_page_transcript_matches_what_the_commands_print(capsys, tmp_path, monkeypatch):
+    """docs/saving.md's console block, run in order on generated digits."""
+    text = (ROOT / "docs" / "saving.md").read_text(encoding="utf-8")
+    (block,) = re.findall(r"^```console\n(.*?)^```", text, re.S | re.M)
+    steps = re.split(r"^\$ ", block, flags=re.M)[1:]
+    monkeypatch.setenv("MNIST_DATA", str(write_dataset(tmp_path / "data", n_train=60, n_test=20)))
+    monkeypatch.chdir(tmp_path)
+    for step in steps:
+        command, *want = step.splitlines()
+        argv = shlex.split(command)
+        if argv[:2] == ["python", "-c"]:
+            exec(argv[2], {})
+            got = capsys.readouterr()
+        else:
+            assert argv[:3] == ["python", "-m", "mnist"], command
+            assert main(argv[3:]) == 0, command
+            got = capsys.readouterr()
+        printed = got.err.splitlines() + got.out.splitlines()  # stderr's warning comes first
+        assert _shown(want, printed), f"{command}: printed {printed}, the page shows {want}"
+
+
+def _shown(want, printed):
+    """Whether ``printed`` matches ``want`` line by line, numbers free, "..." for any lines."""
+    from test_readme_transcripts import line_pattern
+
+    skipping = False
+    for line in want:
+        if line == "...":
+            skipping = True
+            continue
+        while printed and skipping and not line_pattern(line).match(printed[0]):
+            printed = printed[1:]
+        if not printed or not line_pattern(line).match(printed[0]):
+            return False
+        printed, skipping = printed[1:], False
+    return skipping or not printed
