@@ -30,11 +30,9 @@ The scalar ``Layer`` yields ``weight`` (its neurons' weights, ``[out][in]``) and
 ``layers``, which gives the shared names ``layers.{i}.weight`` / ``layers.{i}.bias``.
 """
 
-import numbers
-
 from autograd import Value
 
-from .safetensors_format import nested_shape
+from .safetensors_format import is_number, nested_shape
 from .saving import read_model, write_json_atomic, write_model
 
 __all__ = ["Module", "flat", "is_array_parameter", "write_json_atomic"]
@@ -131,17 +129,16 @@ def _write(t, values):
 
 def _shape_problem(value, shape):
     """Why ``value`` is not nested lists of numbers of ``shape``, or None if it is."""
-    def number(x):
-        return isinstance(x, numbers.Real) and not isinstance(x, bool)
-
     if not shape:
-        return None if number(value) else f"expected a number, got {type(value).__name__}"
+        return None if is_number(value) else f"expected a number, got {type(value).__name__}"
     if not isinstance(value, (list, tuple)):
         return f"expected a list of shape {list(shape)}, got {type(value).__name__}"
     if len(value) != shape[0]:
         got = nested_shape(value)
         return (f"expected shape {list(shape)}, got " +
                 (str(got) if got else f"length {len(value)} on axis 0"))
+    if len(shape) == 1 and all(type(x) is float for x in value):  # the usual row, without ABC checks
+        return None
     for i, item in enumerate(value):
         problem = _shape_problem(item, shape[1:])
         if problem is not None:

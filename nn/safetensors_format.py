@@ -20,18 +20,25 @@ import math
 import numbers
 import struct
 
-__all__ = ["encode", "decode", "nested_shape", "DTYPES"]
+__all__ = ["encode", "decode", "nested_shape", "is_number", "DTYPES"]
 
 DTYPES = {"F64": "d", "F32": "f", "F16": "e"}  # the dtypes read, as struct format codes
 MAX_HEADER = 100_000_000  # the reference implementation's limit, against a hostile length
 
 
+def is_number(x):
+    """A real number that is not a bool (floats first: the ABC check is slow)."""
+    return type(x) is float or (isinstance(x, numbers.Real) and not isinstance(x, bool))
+
+
 def nested_shape(value):
     """The shape of a number (``[]``) or of equal-length nested lists of numbers; None otherwise."""
-    if isinstance(value, numbers.Real) and not isinstance(value, bool):
+    if is_number(value):
         return []
     if not isinstance(value, (list, tuple)):
         return None
+    if all(type(x) is float for x in value):  # the usual innermost row, quickly
+        return [len(value)]
     inner = [nested_shape(item) for item in value]
     if any(i is None or i != inner[0] for i in inner):
         return None
