@@ -216,6 +216,9 @@ def _load_model(parser, args):
 
     config, state, sizes = read_model(args.model)
     side = _image_size(parser, args, sizes)
+    if config.get("image_size", side) != side:
+        raise DataError(f"{args.model}: the config says {config['image_size']}x"
+                        f"{config['image_size']} images but the model takes {side * side} inputs")
     name = args.engine or config.get("engine", "fast")
     if name not in ENGINES:
         raise DataError(f"{args.model}: unknown engine {name!r} in the config")
@@ -228,9 +231,6 @@ def _activation(parser, args, config, side):
     recorded, chosen = config.get("activation"), getattr(args, "activation", None)
     if recorded is not None and recorded not in ACTIVATIONS:
         raise DataError(f"{args.model}: unknown activation {recorded!r} in the config")
-    if config.get("image_size", side) != side:
-        raise DataError(f"{args.model}: the config says {config['image_size']}x"
-                        f"{config['image_size']} images but the model takes {side * side} inputs")
     if recorded and chosen and chosen != recorded:
         parser.error(f"--activation {chosen} does not match {args.model}, which was "
                      f"trained with {recorded}")
