@@ -115,8 +115,9 @@ def _header(data, name):
         header = json.loads(data[8:8 + n].decode("utf-8"), object_pairs_hook=_unique_keys)
     except UnicodeDecodeError:
         raise ValueError(f"{name}: not a safetensors file (the header is not UTF-8 text)") from None
-    except ValueError as e:
-        raise ValueError(f"{name}: not a safetensors file (the header is not valid JSON: {e})") from None
+    except (ValueError, RecursionError) as e:  # RecursionError: arrays nested thousands deep
+        raise ValueError(f"{name}: not a safetensors file (the header is not valid JSON: "
+                         f"{e or 'nested too deeply'})") from None
     if not isinstance(header, dict):
         raise ValueError(f"{name}: not a safetensors file (the header is not a JSON object)")
     return header, memoryview(data)[8 + n:]

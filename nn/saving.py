@@ -59,8 +59,9 @@ def read_model(path):
         return state, _config_from_metadata(path, metadata)
     try:
         obj = json.loads(data)
-    except (ValueError, UnicodeDecodeError) as e:  # JSONDecodeError is a ValueError
-        raise ValueError(f"{path}: not a valid model file (bad or truncated JSON: {e})") from None
+    except (ValueError, RecursionError) as e:  # JSONDecodeError and UnicodeDecodeError are ValueErrors
+        raise ValueError(f"{path}: not a valid model file (bad or truncated JSON: "
+                         f"{e or 'nested too deeply'})") from None
     if not isinstance(obj, dict):
         raise ValueError(f"{path}: not a model file (expected a JSON object, got "
                          f"{type(obj).__name__})")

@@ -183,6 +183,7 @@ BAD = [
     ("not-utf8", _file(b'{"\xff": 1}'), "the header is not UTF-8"),
     ("garbled", _file(b'{"layers.0.weight": {"dtype": "F6'), "the header is not valid JSON"),
     ("a-list", _file(b"[1, 2, 3]"), "the header is not a JSON object"),
+    ("too-deep", _file(b"[" * 100_000 + b"]" * 100_000), "the header is not valid JSON"),
     ("duplicate", _file(b'{"a": ' + json.dumps(_t((0, 8))).encode() + b', "a": '
                         + json.dumps(_t((0, 8))).encode() + b"}", bytes(8)), "'a' appears twice"),
     ("no-dtype", _file({"a": {"shape": [1], "data_offsets": [0, 8]}}, bytes(8)),

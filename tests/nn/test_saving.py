@@ -121,10 +121,11 @@ def test_every_json_layout_loads_with_module_load(tmp_path, layout):
     ({"format": "puregrad-model", "config": {}}, "lacks its config or state_dict"),
     ({"format": "puregrad-model", "config": [], "state_dict": {}}, "lacks its config or state_dict"),
     ([1, 2], "expected a JSON object, got list"),
+    ("deep", "bad or truncated JSON: "),
 ])
 def test_json_that_is_not_a_model_file(tmp_path, obj, message):
     path = tmp_path / "m.json"
-    path.write_text(json.dumps(obj))
+    path.write_text(json.dumps(obj) if obj != "deep" else "[" * 100_000 + "]" * 100_000)
     model = nn.MLP(2, [1], rng=0)
     before = model.state_dict()
     with pytest.raises(ValueError) as info:
