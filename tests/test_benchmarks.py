@@ -26,6 +26,8 @@ CASES = [
       "| puregrad scalar engine (Value), 1 images |", "| fast path, worker processes |", "\n| 2 | ",
       *(["- 2 worker(s): "] if has("numpy") else [])],
      "| numpy float64, 1 thread |" if has("numpy") else "numpy is not installed: skipping the numpy column"),
+    ("bench_parallel_split.py", ["--workers", "1,2", "--batches", "1", "--warmup", "1"],
+     ["| 1, the plain loop |", "\n| 2 | "], "set MNIST_DATA to measure them"),
     ("bench_micrograd.py", ["--runs", "1", "--chain", "2000"],
      ["| 2,000 |"],
      "micrograd on a chain: backward raises RecursionError" if has("micrograd")
