@@ -258,19 +258,14 @@ class DataParallel:
         return self.engine.model
 
     def logits(self, xs):
-        """The engine's ``logits`` (rows of floats, no graph), the rows shared out as in a batch."""
-        self._check_open()
-        active = min(self.workers, len(xs))
-        if active <= 1:
+        """The engine's ``logits`` (rows of floats, no graph), the rows shared out as in a batch
+        (after ``close()``, all in this process)."""
+        if self._closed or min(self.workers, len(xs)) <= 1:
             return self.engine.logits(xs)
-        sizes = split(len(xs), active)
-        starts = [sum(sizes[:w]) for w in range(active)]
-        specs = self._share_inputs(xs, sizes[0])
-        for w in range(1, active):
-            self._send(("logits", specs(starts[w], starts[w] + sizes[w])), [w])
+        sizes = self._hand_out("logits", xs)
         rows = list(self.engine.logits(xs[:sizes[0]]))
-        replies = self._collect("logits", range(1, active), "while computing outputs")
-        for w in range(1, active):
+        replies = self._collect("logits", range(1, len(sizes)), "while computing outputs")
+        for w in range(1, len(sizes)):
             rows.extend(replies[w][1])
         return rows
 
@@ -285,16 +280,10 @@ class DataParallel:
         if n == 0 or n != len(ys):
             raise ValueError(f"DataParallel.train_batch: {n} inputs and {len(ys)} labels "
                              f"(need the same number, at least 1)")
-        active = min(self.workers, n)
-        if active < self.workers:
-            self._say("batch", f"nn.parallel: a batch of {n} is split over {active} of "
-                      f"{self.workers} workers")
-        sizes = split(n, active)
-        starts = [sum(sizes[:w]) for w in range(active)]
-        specs = self._share_inputs(xs, sizes[0])
-        for w in range(1, active):
-            a, b = starts[w], starts[w] + sizes[w]
-            self._send(("batch", specs(a, b), list(ys[a:b])), [w])
+        if n < self.workers:
+            self._say("batch", f"nn.parallel: a batch of {n} is split over {n} of {self.workers} workers")
+        sizes = self._hand_out("batch", xs, ys)
+        active = len(sizes)
         with gc_paused():
             loss, count, missing = self._replica.compute(xs[:sizes[0]], ys[:sizes[0]])
         replies = self._collect("done", range(1, active), "during a batch")
@@ -304,6 +293,18 @@ class DataParallel:
         weights = [k / n for k in sizes] + [0.0] * (self.workers - active)
         self._pending = (weights, missings + [[]] * (self.workers - active))
         return sum(k * x for k, x in zip(sizes, losses)) / n, sum(counts)
+
+    def _hand_out(self, kind, xs, ys=None):
+        """Cut ``xs`` (and ``ys``) into one shard per worker, at most one example each, and send
+        each worker but this one its shard; returns the shards' sizes."""
+        sizes = split(len(xs), min(self.workers, len(xs)))
+        specs = self._share_inputs(xs, sizes[0])
+        start = sizes[0]
+        for w, size in enumerate(sizes[1:], 1):
+            labels = () if ys is None else (list(ys[start:start + size]),)
+            self._send((kind, specs(start, start + size), *labels), [w])
+            start += size
+        return sizes
 
     def _share_inputs(self, xs, first):
         """Rows xs[first:] into shared memory when they are equal-length rows of numbers (else
