@@ -39,57 +39,61 @@ from nn.shards import Layout, Replica, split_state
 PHASES = ("inputs out", "forward + backward", "gradient out", "step", "rows in")
 
 
-def shares(workers, batches, warmup):
-    """Median CPU ms of each phase of worker 0's share, at ``workers`` workers."""
-    model = nn.fast_mlp(784, [128, 10], init="he", rng=0)
-    engine, opt = Engine(model, cross_entropy), nn.Adam(model.parameters(), lr=1e-3)
-    layout = Layout(model.parameters(), workers)
-    views = []
-    replica = Replica(engine, workers, 0, memoryview(bytearray(8 * layout.size * (1 + workers))),
-                      _shard(opt, split_state(opt.state, layout)[0]), views)
-    replica.publish()
-    inputs, row = bytearray(8 * 784 * BATCH), struct.Struct("784d")
-    sizes = split(BATCH, workers)
-    weights, missing = [k / BATCH for k in sizes], [[]] * workers
-    hyper = {h: getattr(opt, h) for h in opt.hyperparameters}
-    times = {p: [] for p in PHASES}
-    with gc_paused():
-        for i, (x, y) in enumerate(batches):
-            marks = [time.process_time()]
-            for j, r in enumerate(x[sizes[0]:]):
-                row.pack_into(inputs, 8 * 784 * j, *r)
-            marks.append(time.process_time())
-            model.zero_grad()
-            engine.train_batch(x[:sizes[0]], y[:sizes[0]])
-            marks.append(time.process_time())
-            replica._write(1, replica.others, "grad")
-            marks.append(time.process_time())
-            replica.step(weights, missing, hyper)
-            marks.append(time.process_time())
-            replica.load()
-            marks.append(time.process_time())
-            if i >= warmup:
-                for p, a, b in zip(PHASES, marks, marks[1:]):
-                    times[p].append((b - a) * 1e3)
-    for view in views:
-        view.release()
-    return {p: statistics.median(t) for p, t in times.items()}
+class Share:
+    """Worker 0 of ``workers``: its model, its part of the shared block, its phases' CPU ms."""
+
+    def __init__(self, workers):
+        model = nn.fast_mlp(784, [128, 10], init="he", rng=0)
+        self.engine, opt = Engine(model, cross_entropy), nn.Adam(model.parameters(), lr=1e-3)
+        layout = Layout(model.parameters(), workers)
+        self.views = []
+        self.replica = Replica(self.engine, workers, 0, memoryview(bytearray(8 * layout.size * (1 + workers))),
+                               _shard(opt, split_state(opt.state, layout)[0]), self.views)
+        self.replica.publish()
+        self.inputs, self.row = bytearray(8 * 784 * BATCH), struct.Struct("784d")
+        self.sizes = split(BATCH, workers)
+        self.weights, self.missing = [k / BATCH for k in self.sizes], [[]] * workers
+        self.hyper = {h: getattr(opt, h) for h in opt.hyperparameters}
+        self.times = {p: [] for p in PHASES}
+
+    def step(self, x, y, keep):
+        k, replica = self.sizes[0], self.replica
+        marks = [time.process_time()]
+        for j, r in enumerate(x[k:]):
+            self.row.pack_into(self.inputs, 8 * 784 * j, *r)
+        marks.append(time.process_time())
+        self.engine.model.zero_grad()
+        self.engine.train_batch(x[:k], y[:k])
+        marks.append(time.process_time())
+        replica._write(1, replica.others, "grad")
+        marks.append(time.process_time())
+        replica.step(self.weights, self.missing, self.hyper)
+        marks.append(time.process_time())
+        replica.load()
+        marks.append(time.process_time())
+        if keep:
+            for p, a, b in zip(PHASES, marks, marks[1:]):
+                self.times[p].append((b - a) * 1e3)
+
+    def medians(self):
+        return {p: statistics.median(t) for p, t in self.times.items()}
 
 
-def one_process(batches, warmup):
-    """Median CPU ms of the plain loop's step (train_batch on the batch, then Adam)."""
-    model = nn.fast_mlp(784, [128, 10], init="he", rng=0)
-    engine, opt = Engine(model, cross_entropy), nn.Adam(model.parameters(), lr=1e-3)
-    times = []
-    with gc_paused():
-        for i, (x, y) in enumerate(batches):
-            start = time.process_time()
-            opt.zero_grad()
-            engine.train_batch(x, y)
-            opt.step()
-            if i >= warmup:
-                times.append((time.process_time() - start) * 1e3)
-    return statistics.median(times)
+class OneProcess:
+    """The plain loop's step (train_batch on the whole batch, then Adam), its CPU ms."""
+
+    def __init__(self):
+        model = nn.fast_mlp(784, [128, 10], init="he", rng=0)
+        self.engine, self.opt = Engine(model, cross_entropy), nn.Adam(model.parameters(), lr=1e-3)
+        self.times = []
+
+    def step(self, x, y, keep):
+        start = time.process_time()
+        self.opt.zero_grad()
+        self.engine.train_batch(x, y)
+        self.opt.step()
+        if keep:
+            self.times.append((time.process_time() - start) * 1e3)
 
 
 def loop_rows(count):
@@ -118,12 +122,18 @@ def main():
     images, labels, source = load(BATCH * (args.warmup + args.batches))
     batches = [(images[k:k + BATCH], labels[k:k + BATCH]) for k in range(0, len(images), BATCH)]
     print(f"data: {source}; MLP 784 -> 128 -> 10, Adam, batch {BATCH}; CPU ms, median of "
-          f"{args.batches} batches after {args.warmup} warm-up batches\n")
+          f"{args.batches} batches after {args.warmup} warm-up batches, the set-ups taking turns\n")
     rows_ms = loop_rows(args.batches)
-    whole = one_process(batches, args.warmup)
+    plain = OneProcess()
+    shares = {int(n): Share(int(n)) for n in args.workers.split(",")}
+    with gc_paused():  # batch by batch, every set-up in turn: the machine's noise falls on all alike
+        for i, (x, y) in enumerate(batches):
+            for runner in [plain, *shares.values()][::1 if i % 2 else -1]:
+                runner.step(x, y, keep=i >= args.warmup)
+    whole = statistics.median(plain.times)
     table = [["1, the plain loop", "-", f"{whole:.1f}", "-", "-", "-", f"{whole:.1f}", "1.00x"]]
-    for w in (int(n) for n in args.workers.split(",")):
-        ms = shares(w, batches, args.warmup)
+    for w, share in shares.items():
+        ms = share.medians()
         total = sum(ms.values())
         table.append([w, *(f"{ms[p]:.1f}" for p in PHASES), f"{total:.1f}", f"{whole / total:.2f}x"])
     print(markdown_table(["workers", *PHASES, "worker 0's total", "one process / total (bound)"], table))
