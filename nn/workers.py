@@ -104,55 +104,60 @@ def _reply_error(conn, error):
 def serve(conn, me):
     """A worker process: build the replica, then answer messages until "stop" or a closed pipe."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is for the main process to handle
-    views, inputs, shared = [], {}, None
+    views, inputs, segments = [], {}, []
     try:
-        blob, name, workers, optimizer, shapes = pickle.loads(conn.recv_bytes())
-        shared = SharedMemory(name=name)
-        replica = Replica(pickle.loads(blob), workers, me, shared.buf, optimizer, views)
-        if replica.layout.shapes != shapes:
-            raise ValueError(f"the replica's parameter shapes {replica.layout.shapes} are not "
-                             f"the model's {shapes}")
-        replica.load(everything=True)
-    except Exception as e:
-        _reply_error(conn, e)
-        return
-    conn.send(("ready",))
-    try:
+        try:
+            blob, name, workers, optimizer, shapes = pickle.loads(conn.recv_bytes())
+            segments.append(SharedMemory(name=name))
+            replica = Replica(pickle.loads(blob), workers, me, segments[0].buf, optimizer, views)
+            if replica.layout.shapes != shapes:
+                raise ValueError(f"the replica's parameter shapes {replica.layout.shapes} are not "
+                                 f"the model's {shapes}")
+            replica.load(everything=True)
+        except Exception as e:
+            _reply_error(conn, e)
+            return
+        conn.send(("ready",))
         while True:
             try:
                 message = conn.recv()
             except EOFError:  # the main process is gone
                 return
-            kind = message[0]
-            if kind == "stop":
+            if message[0] == "stop":
                 return
             try:
                 with gc_paused():
-                    if kind in ("batch", "logits") and replica.stale:
-                        replica.load()  # the rows the other workers updated in the last step
-                    if kind == "batch":
-                        conn.send(("done", *replica.compute(_rows(message[1], inputs), message[2])))
-                    elif kind == "logits":
-                        conn.send(("logits", replica.engine.logits(_rows(message[1], inputs))))
-                    elif kind == "step":
-                        replica.step(*message[1:])
-                        conn.send(("stepped",))
-                    elif kind == "state":
-                        conn.send(("state", replica.optimizer.state))
-                    elif kind == "load_state":
-                        replica.optimizer.state = message[1]
-                        conn.send(("loaded",))
-                    elif kind == "reload":
-                        replica.load(everything=True)
-                        conn.send(("reloaded",))
+                    conn.send(_answer(replica, message, inputs))
             except Exception as e:
                 _reply_error(conn, e)
     finally:
         for view in views:
             view.release()
-        for segment in [shared, *inputs.values()]:
-            if segment is not None:
-                segment.close()
+        for segment in [*segments, *inputs.values()]:
+            segment.close()
+
+
+def _answer(replica, message, inputs):
+    """The reply to one message from the main process (see ``DataParallel``)."""
+    kind = message[0]
+    if kind in ("batch", "logits") and replica.stale:
+        replica.load()  # the rows the other workers updated in the last step
+    if kind == "batch":
+        return ("done", *replica.compute(_rows(message[1], inputs), message[2]))
+    if kind == "logits":
+        return ("logits", replica.engine.logits(_rows(message[1], inputs)))
+    if kind == "step":
+        replica.step(*message[1:])
+        return ("stepped",)
+    if kind == "state":
+        return ("state", replica.optimizer.state)
+    if kind == "load_state":
+        replica.optimizer.state = message[1]
+        return ("loaded",)
+    if kind == "reload":
+        replica.load(everything=True)
+        return ("reloaded",)
+    raise ValueError(f"unknown message {kind!r}")
 
 
 def _rows(spec, attached):
