@@ -93,16 +93,19 @@ def shutdown(procs, conns, segments, views, gentle):
         procs.clear(), conns.clear(), segments.clear(), views.clear()
 
 
-def _reply_error(conn, error):
+def _error(error):
+    """The reply that carries ``error`` (and its traceback) to the main process."""
     trace = traceback.format_exc()
     try:
-        conn.send(("error", error, trace))
-    except Exception:  # the exception itself does not pickle
-        conn.send(("error", RuntimeError(f"{type(error).__name__}: {error}"), trace))
+        pickle.dumps(error)
+    except Exception:  # the exception itself does not pickle: send its text
+        error = RuntimeError(f"{type(error).__name__}: {error}")
+    return ("error", error, trace)
 
 
 def serve(conn, me):
-    """A worker process: build the replica, then answer messages until "stop" or a closed pipe."""
+    """A worker process: build the replica, then answer messages until "stop" or a closed pipe
+    (the main process gone: then it just ends)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is for the main process to handle
     views, inputs, segments = [], {}, []
     try:
@@ -115,21 +118,21 @@ def serve(conn, me):
                                  f"the model's {shapes}")
             replica.load(everything=True)
         except Exception as e:
-            _reply_error(conn, e)
+            conn.send(_error(e))
             return
-        conn.send(("ready",))
+        reply = ("ready",)
         while True:
-            try:
-                message = conn.recv()
-            except EOFError:  # the main process is gone
-                return
+            conn.send(reply)
+            message = conn.recv()
             if message[0] == "stop":
                 return
             try:
                 with gc_paused():
-                    conn.send(_answer(replica, message, inputs))
+                    reply = _answer(replica, message, inputs)
             except Exception as e:
-                _reply_error(conn, e)
+                reply = _error(e)
+    except (EOFError, OSError):  # the main process is gone
+        return
     finally:
         for view in views:
             view.release()
