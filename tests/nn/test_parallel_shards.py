@@ -76,8 +76,10 @@ def test_layout_cuts_only_at_rows_and_covers_every_float_once(shape_list, n_valu
     assert layout.owners == sum(hi > lo for lo, hi in layout.ranges)
 
 
-@given(st.lists(st.lists(st.floats(-1e3, 1e3), min_size=3, max_size=3), min_size=1, max_size=5),
-       st.integers(0, 3))
+normal = st.floats(-1e3, 1e3).filter(lambda x: x == 0 or abs(x) > 1e-300)  # scaling subnormals rounds
+
+
+@given(st.lists(st.lists(normal, min_size=3, max_size=3), min_size=1, max_size=5), st.integers(0, 3))
 def test_equal_power_of_two_weights_sum_exactly_as_scaled_terms(terms, k):
     """Equal shards of a power-of-two count: (a + b) * c is a * c + b * c exactly (c = 2**-k),
     so the sum of shard gradients is what one process computes, up to the order of the sum."""
