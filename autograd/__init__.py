@@ -11,7 +11,8 @@ from .gradcheck import GradcheckError, gradcheck
 from .graph import gc_paused, topological_order
 from .value import Value, enable_grad, is_grad_enabled, no_grad, sum
 from .tensor import Tensor
+from .viewer import view
 
 __all__ = ["Value", "sum", "no_grad", "enable_grad", "is_grad_enabled", "topological_order", "gc_paused",
            "gradcheck", "GradcheckError", "Tensor",
-           "detect_anomaly", "AnomalyError"]
+           "detect_anomaly", "AnomalyError", "view"]
