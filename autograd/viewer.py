@@ -84,7 +84,7 @@ def _substituted(node, out, clauses):
     # "2 z" and "z (1 - z)" multiply: once numbers are in, a "·" keeps "2 1.41421" from reading as two numbers
     implicit = re.compile(rf"(\b(?:\d[\d.]*|{names})\b|\))\s+(?=(?:{names})\b|\()")
     put = lambda m: _number(values[m.group(0)]) if m.group(0) in values else m.group(0)  # noqa: E731
-    return [_NAME.sub(put, implicit.sub(r"\1 · ", expr)) for _, expr in clauses], values
+    return [_NAME.sub(put, implicit.sub(r"\1 · ", expr)) for _, expr in clauses]
 
 
 def _shape(node):
@@ -106,7 +106,7 @@ def _exact(x):
     return repr(x) if len(x) * len(x[0]) <= EXACT_ENTRIES else ""
 
 
-def _explain(step, name, index):
+def _explain(step, name):
     """The lines that say what one step did: the rule, its numbers, what each parent received."""
     node, grad, contributions = step.node, step.grad, step.contributions
     formula = formula_of(node)
@@ -116,7 +116,7 @@ def _explain(step, name, index):
     clauses = _bindings(node, parsed[1]) if parsed else None
     if clauses:
         out = parsed[0]
-        put_in, values = _substituted(node, out, clauses)
+        put_in = _substituted(node, out, clauses)
         here = [f"{out} = {name(node)} = {short(node.data)}"]
         here += [f"{var} = {name(p)} = {short(p.data)}" for (var, _), p in zip(clauses, node._parents)]
         lines.append(["here", "here " + ", ".join(here)])
@@ -145,7 +145,7 @@ def _record(root, grad, order, index, name, explain):
             steps.append({
                 "node": index[step.node], "parents": [index[p] for p in receivers],
                 "title": f"the rule of {name(step.node)} ({step.node.op}) runs",
-                "lines": _explain(step, name, index) if explain else [],
+                "lines": _explain(step, name) if explain else [],
                 "after": [[index[p], _text(p.grad), _exact(p.grad)] for p in receivers],
                 "row": (name(step.node), step.node.op, _text(step.grad, shape=True),
                         contributions_text(step.parents, step.contributions, name)),
@@ -239,12 +239,26 @@ def _asset(name):
     return resources.files(__package__).joinpath(name).read_text(encoding="utf-8")
 
 
+_CONTROLS = """<div class="controls"><button id="prev" type="button">◀ Previous</button>
+<span id="position" data-position="0">start</span><button id="next" type="button">Next ▶</button>
+<span class="hint">or the ← → keys (Home, End)</span></div>
+<section id="explain" aria-live="polite"><noscript>Turn on JavaScript to step through the pass;
+the table below lists every step.</noscript></section>"""
+
+
 def _page(root, grad, chosen):
+    """The page's HTML and the text it shows at each position (0 is the start)."""
     order = topological_order(root)
     numbers_ = {n: i for i, n in enumerate(order)}
     name = lambda n: node_name(n, numbers_)  # noqa: E731 - the one naming rule, with trace's numbers
     drawn = len(order) <= MAX_DRAWN
     start, steps = _record(root, grad, order, numbers_, name, explain=drawn)
+    seed = start[numbers_[root]][0]
+    opening = [f"start: the grad of {name(root)} is set to {seed}",
+               [["here", f"d{name(root)}/d{name(root)} = 1: the pass starts at the output with grad {seed}; "
+                 "every other grad starts at zero."], ["gives", "Press Next (or the → key) to run the first rule."]]]
+    texts = [f"{opening[0]}\n{opening[1][0][1]}"] + ["\n".join([s["title"]] + [t for _, t in s["lines"]])
+                                                    for s in steps]
     title = f"Backward pass of {name(root)}"
     summary = f"{len(order)} nodes, {len(steps)} steps"
     notes = ["The page runs this pass from zero grads (as after zero_grad()); the graph's own "
@@ -253,28 +267,16 @@ def _page(root, grad, chosen):
         notes.append(f"This graph has {len(order)} nodes, more than the {MAX_DRAWN} this page draws, "
                      "so its steps are listed as a table instead. Try a smaller graph (fewer inputs "
                      "or a smaller layer) to step through it.")
-        body = _table(steps)
-        script = ""
+        body, script = _table(steps), ""
     else:
         svg, engine, note = _svg(order, *_boxes(order, name, start, steps), start, chosen)
         notes += [note] if note else []
         summary += " · layout: " + ("Graphviz" if engine == "graphviz" else "puregrad's own (layered)")
-        data = {"root": numbers_[root], "steps": [{k: s[k] for k in ("node", "parents", "title", "lines", "after")}
-                                                  for s in steps],
-                "nodes": [{"grad": g, "exact": e} for g, e in start],
-                "start_title": f"start: the grad of {name(root)} is set to {start[numbers_[root]][0]}",
-                "start_lines": [["here", f"d{name(root)}/d{name(root)} = 1: the pass starts at the output "
-                                 f"with grad {start[numbers_[root]][0]}; every other grad starts at zero."],
-                                ["gives", "Press Next (or the → key) to run the first rule."]]}
-        body = "\n".join([
-            '<div class="controls"><button id="prev" type="button">◀ Previous</button>'
-            '<span id="position" data-position="0">start</span>'
-            '<button id="next" type="button">Next ▶</button>'
-            '<span class="hint">or the ← → keys (Home, End)</span></div>',
-            '<section id="explain" aria-live="polite"><noscript>Turn on JavaScript to step through '
-            'the pass; the table below lists every step.</noscript></section>',
-            f'<div id="picture">{svg}</div>',
-            f"<details><summary>All {len(steps)} steps as a table</summary>{_table(steps)}</details>"])
+        data = {"root": numbers_[root], "nodes": [{"grad": g, "exact": e} for g, e in start],
+                "steps": [{k: s[k] for k in ("node", "parents", "title", "lines", "after")} for s in steps],
+                "start_title": opening[0], "start_lines": opening[1]}
+        body = "\n".join([_CONTROLS, f'<div id="picture">{svg}</div>',
+                          f"<details><summary>All {len(steps)} steps as a table</summary>{_table(steps)}</details>"])
         script = (f'<script type="application/json" id="view-data">{_json(data)}</script>\n'
                   f"<script>{_asset('viewer.js')}</script>")
     page = "\n".join([
@@ -282,7 +284,7 @@ def _page(root, grad, chosen):
         f"<title>{_esc(title)}</title>", f"<style>{_asset('viewer.css')}</style></head><body>",
         f"<h1>{_esc(title)}</h1>", f'<p class="summary">{_esc(summary)}</p>',
         *[f'<p class="note">{_esc(n)}</p>' for n in notes], body, script, "</body></html>", ""])
-    return page, len(order), len(steps), drawn
+    return page, texts, len(order), drawn
 
 
 def write_text(path, text, who):
@@ -310,8 +312,19 @@ class View:
     installed it also offers the graph as SVG (``_repr_svg_``).
     """
 
-    def __init__(self, root, html_text, nodes, steps, drawn, path=None):
-        self.root, self.html, self.nodes, self.steps, self.drawn, self.path = root, html_text, nodes, steps, drawn, path
+    def __init__(self, root, html_text, texts, nodes, drawn, path=None):
+        self.root, self.html, self.nodes, self.drawn, self.path = root, html_text, nodes, drawn, path
+        self._texts = texts
+        self.steps = len(texts) - 1
+
+    def explain(self, step):
+        """The text the page shows at ``step`` (0 is the start, before any rule runs).
+
+        Past the size limit only which rule runs (the table has the numbers).
+        """
+        if not 0 <= step <= self.steps:
+            raise IndexError(f"explain: step {step} is out of range (0 to {self.steps})")
+        return self._texts[step]
 
     def __repr__(self):
         where = f"written to {self.path}" if self.path else "not saved"

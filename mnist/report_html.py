@@ -103,15 +103,13 @@ def loss_chart(metrics):
     if all(e.get("batch_losses") for e in epochs):
         losses = [loss for e in epochs for loss in e["batch_losses"]]
         raw = list(enumerate(losses, 1))
-        window = max(1, min(50, len(losses) // 10))
-        total, mean = 0.0, []
-        for i, loss in enumerate(losses):
-            total += loss - (losses[i - window] if i >= window else 0.0)
-            mean.append((i + 1, total / min(i + 1, window)))
+        half = max(1, min(25, len(losses) // 20))
+        mean = [(i + 1, sum(part) / len(part))  # centred, so the mean does not lag the batches
+                for i, part in ((i, losses[max(0, i - half):i + half + 1]) for i in range(len(losses)))]
         drawn = raw if len(raw) <= _MAX_POINTS else _envelope(raw, _MAX_POINTS // 2)
         marks = [sum(len(e["batch_losses"]) for e in epochs[:k]) + 0.5 for k in range(1, len(epochs))]
         return line_chart("loss", f"training loss of each of {len(losses)} batches", [
-            ("each batch", "#9db8e0", drawn, 1), (f"mean of the last {window}", "#1f4fa0", mean, 2)],
+            ("each batch", "#9db8e0", drawn, 1), (f"mean of {2 * half + 1} around each", "#1f4fa0", mean, 2)],
             "batch", "cross-entropy loss", marks=marks, y_start=0.0), None
     points = [(e["epoch"], e["loss"]) for e in epochs]
     note = ("This metrics file keeps each epoch's mean loss only (it was written before the loss of "

@@ -147,6 +147,15 @@ def test_a_leaf_or_a_non_node_is_refused_in_one_line():
         view(1.5)
     with pytest.raises(ValueError, match="view: layout must be one of auto, graphviz, layered, got 'dots'"):
         view(neuron(), layout="dots")
+    loss = small_tensor_graph()
+    rows = loss.parents[0]
+    rows.label = "rows"
+    loss.backward()
+    before = grads(rows)
+    with pytest.raises(ValueError, match=r"tensor 'rows' has shape \(2, 2\); pass grad"):
+        view(rows)
+    assert grads(rows) == before
+    assert view(rows, grad=[[1.0, 0.0], [0.0, 1.0]]).steps == 3
 
 
 def test_an_unwritable_path_is_one_oserror_naming_it_and_leaves_nothing(tmp_path):
@@ -250,3 +259,13 @@ def test_the_page_assets_are_packaged():
             if path.is_file() and path.suffix not in (".py", ".pyc"):
                 assert any(fnmatch.fnmatch(path.name, g) for g in globs.get(package, [])), (
                     f"{package}/{path.name} is not in pyproject's package-data, so a wheel would leave it out")
+
+
+def test_explain_gives_the_text_of_each_position():
+    page = neuron_view()
+    data = payload(page.html)
+    assert page.explain(0).startswith("start: the grad of o is set to 1\ndo/do = 1")
+    for k, step in enumerate(data["steps"], 1):
+        assert page.explain(k).splitlines() == [step["title"]] + [t for _, t in step["lines"]]
+    with pytest.raises(IndexError, match=r"explain: step 5 is out of range \(0 to 4\)"):
+        page.explain(5)
