@@ -19,7 +19,7 @@ from autograd.tensor import cross_entropy
 from autograd.testing import OPS, expressions, operands
 from autograd.value import _node
 from autograd.viewer import View, formula_of, view
-from view_pages import expected, neuron, payload, replay, small_tensor_graph
+from view_pages import expected, neuron, payload, replay, shared, small_tensor_graph
 
 needs_dot = pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz 'dot' is not installed")
 
@@ -28,7 +28,7 @@ def grads(root):
     return [n.grad for n in autograd.topological_order(root)]
 
 
-@pytest.mark.parametrize("make", [neuron, small_tensor_graph])
+@pytest.mark.parametrize("make", [neuron, shared, small_tensor_graph])
 @pytest.mark.parametrize("chosen", ["layered", pytest.param("graphviz", marks=needs_dot)])
 def test_every_position_of_the_page_shows_the_grads_of_backward_steps(make, chosen):
     root = make()

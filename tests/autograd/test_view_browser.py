@@ -6,7 +6,7 @@ import shutil
 import pytest
 
 from autograd import Value, topological_order, view
-from view_pages import expected, neuron, small_tensor_graph
+from view_pages import expected, neuron, shared, small_tensor_graph
 
 needs_dot = pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz 'dot' is not installed")
 
@@ -40,7 +40,7 @@ def press(browser, key):
 
 
 @pytest.mark.parametrize("make, chosen", [(neuron, "layered"), pytest.param(neuron, "graphviz", marks=needs_dot),
-                                          (small_tensor_graph, "auto")])
+                                          (shared, "auto"), (small_tensor_graph, "auto")])
 def test_next_previous_and_arrow_keys_show_the_grads_of_each_step(browser, tmp_path, make, chosen):
     from selenium.webdriver.common.keys import Keys
 

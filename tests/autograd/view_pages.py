@@ -30,6 +30,14 @@ def small_tensor_graph():
     return loss
 
 
+def shared():
+    """x used twice by one op and again by another: each box is updated once per step."""
+    x = Value(0.5, "x")
+    y = (x * x + x).tanh()
+    y.label = "y"
+    return y
+
+
 def payload(page):
     """The step data embedded in a page (the same JSON its script reads)."""
     return json.loads(PAYLOAD.search(page).group(1))
