@@ -16,6 +16,7 @@ from importlib import resources
 
 from . import layout as _layout
 from .graph import topological_order
+from .node import Node
 from .trace import contributions_text, node_name, short
 
 __all__ = ["view", "View", "formula_of", "MAX_DRAWN"]
@@ -27,12 +28,14 @@ _CHAR, _LINE, _PAD = 7.3, 16, 9  # monospace 12px: pixels per character and per 
 
 
 def formula_of(node):
-    """The formula of the rule that made ``node``: the first paragraph of the rule's docstring.
+    """The formula of the ``Function`` that made ``node`` (its docstring's first line), spaces evened.
 
-    e.g. ``z = a * b; dz/da = b, dz/db = a``; "" for a leaf or a rule without a docstring.
+    e.g. ``z = a * b; dz/da = b, dz/db = a``; "" for a leaf or a Function without a docstring.
     """
-    doc = node._op.__doc__ if node._op is not None else None  # the rule class today
-    return " ".join((doc or "").strip().split("\n\n")[0].split())
+    function = node.function
+    if function is None or not (function.__doc__ or "").strip():
+        return ""
+    return " ".join(function.formula().split())
 
 
 _CLAUSE = re.compile(r"\bd(\w+)/d(\w+)\s*=\s*")
@@ -60,7 +63,7 @@ def _derivatives(formula):
 
 def _bindings(node, clauses):
     """Each clause's input name matched to a parent, or None when the formula names other inputs."""
-    parents = node._parents
+    parents = node.parents
     if len(clauses) == 1 and clauses[0][0].endswith("_i") and len(parents) > 1:
         stem, expr = clauses[0][0][:-2], clauses[0][1]  # "dz/da_i = 1": one clause for every term
         clauses = [(f"{stem}_{k}", expr.replace(f"{stem}_i", f"{stem}_{k}")) for k in range(1, len(parents) + 1)]
@@ -76,15 +79,18 @@ def _number(x):
 
 def _substituted(node, out, clauses):
     """Each derivative expression with this node's numbers put in, e.g. "1 - z**2" -> "1 - 0.707107**2"."""
-    values = {out: node.data, **{name: p.data for (name, _), p in zip(clauses, node._parents)}}
+    values = {out: node.data, **{name: p.data for (name, _), p in zip(clauses, node.parents)}}
     free = {n for _, e in clauses for n in _NAME.findall(e) if len(n) == 1 and n not in values} - {"e"}
-    if len(free) == 1 and isinstance(node._ctx, numbers.Real) and not isinstance(node._ctx, bool):
-        values[free.pop()] = node._ctx  # a constant the rule keeps beside the node, as pow's exponent
+    saved = getattr(node, "saved", None)
+    constant = None
+    if len(free) == 1 and isinstance(saved, numbers.Real) and not isinstance(saved, bool):
+        constant = free.pop()  # a number the rule keeps beside the node, as pow's exponent
+        values[constant] = saved
     names = "|".join(map(re.escape, sorted(values, key=len, reverse=True)))
     # "2 z" and "z (1 - z)" multiply: once numbers are in, a "·" keeps "2 1.41421" from reading as two numbers
     implicit = re.compile(rf"(\b(?:\d[\d.]*|{names})\b|\))\s+(?=(?:{names})\b|\()")
     put = lambda m: _number(values[m.group(0)]) if m.group(0) in values else m.group(0)  # noqa: E731
-    return [_NAME.sub(put, implicit.sub(r"\1 · ", expr)) for _, expr in clauses]
+    return [_NAME.sub(put, implicit.sub(r"\1 · ", expr)) for _, expr in clauses], constant
 
 
 def _shape(node):
@@ -111,23 +117,24 @@ def _explain(step, name):
     node, grad, contributions = step.node, step.grad, step.contributions
     formula = formula_of(node)
     lines = [["rule", f"rule of {node.op}: {formula}" if formula
-              else f"rule of {node.op} (its rule class has no docstring, so no formula to show)"]]
+              else f"rule of {node.op} (its Function has no docstring, so no formula to show)"]]
     parsed = _derivatives(formula) if isinstance(node.data, numbers.Real) else None
     clauses = _bindings(node, parsed[1]) if parsed else None
     if clauses:
         out = parsed[0]
-        put_in = _substituted(node, out, clauses)
+        put_in, constant = _substituted(node, out, clauses)
         here = [f"{out} = {name(node)} = {short(node.data)}"]
-        here += [f"{var} = {name(p)} = {short(p.data)}" for (var, _), p in zip(clauses, node._parents)]
+        here += [f"{var} = {name(p)} = {short(p.data)}" for (var, _), p in zip(clauses, node.parents)]
+        here += [f"{constant} = {short(node.saved)}"] if constant else []
         lines.append(["here", "here " + ", ".join(here)])
         lines.append(["arrives", f"grad arriving at {name(node)}: {short(grad)}"])
         g = _number(grad)
-        for (var, expr), filled, parent, c in zip(clauses, put_in, node._parents, contributions):
+        for (var, expr), filled, parent, c in zip(clauses, put_in, node.parents, contributions):
             factor = filled if _ATOM.fullmatch(filled) else f"({filled})"
             lines.append(["gives", f"{name(parent)}.grad += {g} × d{out}/d{var} = {g} × {factor} = {short(c)}"])
         return lines
     lines.append(["arrives", f"grad arriving at {name(node)}: {_text(grad, shape=True)}"])
-    for parent, c in zip(node._parents, contributions):
+    for parent, c in zip(node.parents, contributions):
         lines.append(["gives", f"{name(parent)}: no grad needed" if c is None
                       else f"{name(parent)}.grad += {_text(c, shape=True)}"])
     return lines
@@ -144,7 +151,7 @@ def _record(root, grad, order, index, name, explain):
             receivers = list(dict.fromkeys(step.parents))  # x * x gives x twice; its box once
             steps.append({
                 "node": index[step.node], "parents": [index[p] for p in receivers],
-                "title": f"the rule of {name(step.node)} ({step.node.op}) runs",
+                "title": f"the rule of {name(step.node)}{f' ({step.node.op})' if step.node.label else ''} runs",
                 "lines": _explain(step, name) if explain else [],
                 "after": [[index[p], _text(p.grad), _exact(p.grad)] for p in receivers],
                 "row": (name(step.node), step.node.op, _text(step.grad, shape=True),
@@ -170,7 +177,7 @@ def _boxes(order, name, start, steps):
             longest[i] = max(longest[i], len(text))
     rows, boxes = [], []
     for node, grad in zip(order, longest):
-        title = name(node) + (f" · {node.op}" if node._parents and name(node) != node.op else "")
+        title = name(node) + (f" · {node.op}" if node.parents and node.label else "")  # else the name has it
         title += f"  {_shape(node)}" if _shape(node) else ""
         data = f"data {_text(node.data)}"
         rows.append((title, data))
@@ -180,7 +187,7 @@ def _boxes(order, name, start, steps):
 
 def _svg(order, rows, boxes, start, chosen):
     index = {n: i for i, n in enumerate(order)}
-    edges = [(index[p], i) for i, n in enumerate(order) for p in n._parents]
+    edges = [(index[p], i) for i, n in enumerate(order) for p in n.parents]
     picture, note = None, ""
     if chosen in ("auto", "graphviz"):
         try:
@@ -199,7 +206,7 @@ def _svg(order, rows, boxes, start, chosen):
     out += [f'<path class="edge" data-from="{t}" data-to="{hd}" d="{d}" marker-end="url(#arrow)"/>'
             for (t, hd), d in zip(edges, picture.paths)]
     for i, ((title, data), (cx, cy), (bw, bh), node) in enumerate(zip(rows, picture.centres, boxes, order)):
-        kind = "node interior" if node._parents else "node leaf"
+        kind = "node interior" if node.parents else "node leaf"
         out.append(f'<g class="{kind}" data-node="{i}" transform="translate({cx - bw / 2:.1f},{cy - bh / 2:.1f})">'
                    f'<rect width="{bw:.1f}" height="{bh:.1f}" rx="5"/>'
                    f'<text x="{_PAD}" y="{_LINE}" class="title">{_esc(title)}</text>'
@@ -356,11 +363,11 @@ def view(root, path=None, *, grad=None, layout="auto"):
     ``dot`` program is installed, else puregrad's own), "graphviz" or "layered". Graphs of more
     than ``MAX_DRAWN`` nodes are listed as a table. Nobody's ``.grad`` is changed.
     """
-    if not hasattr(root, "_parents") or not hasattr(root, "backward_steps"):
+    if not isinstance(root, Node):
         raise TypeError(f"view: expected a Value or Tensor, got {type(root).__name__}")
     if layout not in _layout.LAYOUTS:
         raise ValueError(f"view: layout must be one of {', '.join(_layout.LAYOUTS)}, got {layout!r}")
-    if not root._parents:
+    if not root.parents:
         raise ValueError(f"view: {node_name(root)} is a leaf (no op made it), so it has no backward "
                          "pass to show; view a result computed from it, such as its loss")
     result = View(root, *_page(root, grad, layout))

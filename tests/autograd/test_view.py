@@ -13,11 +13,10 @@ import pytest
 from hypothesis import assume, given, settings, strategies as st
 
 import autograd
-from autograd import Tensor, Value, layout, viewer
+from autograd import Function, Tensor, Value, layout, viewer
 from autograd.dot import GraphvizNotFound
 from autograd.tensor import cross_entropy
 from autograd.testing import OPS, expressions, operands
-from autograd.value import _node
 from autograd.viewer import View, formula_of, view
 from view_pages import expected, neuron, payload, replay, shared, small_tensor_graph
 
@@ -95,39 +94,34 @@ def test_formula_of_reads_the_rule_and_the_lines_put_numbers_in():
     assert formula_of(Value(1.0)) == ""
 
 
-class Softplus:
+class Softplus(Function):
     """z = log(1 + e**a);  dz/da = sigmoid(a)"""
-    name = "softplus"
 
     @staticmethod
-    def forward(a):
+    def forward(ctx, a):
         return math.log1p(math.exp(a))
 
     @staticmethod
-    def backward(out, grad):
-        return (grad / (1.0 + math.exp(-out.parents[0].data)),)
+    def backward(ctx, grad):
+        return (grad / (1.0 + math.exp(-ctx.parents[0].data)),)
 
 
-class Undocumented:
-    name = "twice"
-
+class Twice(Function):
     @staticmethod
-    def forward(a):
+    def forward(ctx, a):
         return 2 * a
 
     @staticmethod
-    def backward(out, grad):
+    def backward(ctx, grad):
         return (2 * grad,)
 
 
 def test_a_user_defined_op_shows_its_own_formula():
     a = Value(0.5, "a")
-    y = _node(Softplus.forward(a.data), (a,), Softplus)  # the public op API is still to come
-    [step] = payload(view(y).html)["steps"]
+    [step] = payload(view(Softplus.apply(a)).html)["steps"]
     assert step["lines"][0] == ["rule", "rule of softplus: z = log(1 + e**a); dz/da = sigmoid(a)"]
     assert _gives(step) == ["a.grad += 1 × dz/da = 1 × sigmoid(0.5) = 0.622459"]
-    z = _node(Undocumented.forward(a.data), (a,), Undocumented)
-    [step] = payload(view(z).html)["steps"]
+    [step] = payload(view(Twice.apply(a)).html)["steps"]
     assert "no docstring" in step["lines"][0][1] and _gives(step) == ["a.grad += 2"]
 
 
