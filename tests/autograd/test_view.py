@@ -4,7 +4,6 @@ What a browser shows is checked in test_view_browser.py; here the page's data an
 directly.
 """
 
-import math
 import os
 import re
 import shutil
@@ -15,9 +14,9 @@ from hypothesis import assume, given, settings, strategies as st
 import autograd
 from autograd import Function, Tensor, Value, layout, viewer
 from autograd.dot import GraphvizNotFound
-from autograd.tensor import cross_entropy
 from autograd.testing import OPS, expressions, operands
 from autograd.viewer import View, formula_of, view
+from test_function import Softplus  # the public op API's own example
 from view_pages import expected, neuron, payload, replay, shared, small_tensor_graph
 
 needs_dot = pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz 'dot' is not installed")
@@ -92,18 +91,6 @@ def test_formula_of_reads_the_rule_and_the_lines_put_numbers_in():
     assert _gives(steps[-1]) == ["x1.grad += 0.5 × dz/da = 0.5 × (-3) = -1.5",
                                  "w1.grad += 0.5 × dz/db = 0.5 × 2 = 1"]
     assert formula_of(Value(1.0)) == ""
-
-
-class Softplus(Function):
-    """z = log(1 + e**a);  dz/da = sigmoid(a)"""
-
-    @staticmethod
-    def forward(ctx, a):
-        return math.log1p(math.exp(a))
-
-    @staticmethod
-    def backward(ctx, grad):
-        return (grad / (1.0 + math.exp(-ctx.parents[0].data)),)
 
 
 class Twice(Function):
