@@ -11,15 +11,15 @@ import sys
 import zlib
 from array import array
 from dataclasses import dataclass
-from itertools import accumulate, repeat
-from operator import add, and_
+from itertools import repeat
+from operator import add, mul, sub
 
 from .errors import DataError
 from .idx import read_bytes
 
 __all__ = ["Raster", "read_image", "decode", "decode_png", "decode_pnm", "lightness", "MAX_PIXELS"]
 
-MAX_PIXELS = 40_000_000  # a 40-megapixel photo; larger is refused before anything is unpacked
+MAX_PIXELS = 25_000_000  # 5000x5000; larger is refused before anything is unpacked
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 # colour type -> (name, channels, allowed bit depths), as the PNG specification lists them
 COLOUR_TYPES = {0: ("greyscale", 1, (1, 2, 4, 8, 16)), 2: ("RGB", 3, (8, 16)),
@@ -32,7 +32,6 @@ ADAM7 = ((0, 0, 8, 8), (4, 0, 8, 8), (0, 4, 4, 8), (2, 0, 4, 4), (0, 2, 2, 4), (
 OTHER_FORMATS = {b"\xff\xd8\xff": "a JPEG", b"GIF8": "a GIF", b"BM": "a BMP", b"II*\0": "a TIFF",
                  b"MM\0*": "a TIFF", b"RIFF": "a WebP (or other RIFF) file", b"P1": "a PBM",
                  b"P4": "a PBM", b"%PDF": "a PDF", b"<svg": "an SVG", b"<?xml": "an XML/SVG file"}
-_BYTE = bytes(range(256)) * 2  # _BYTE[a + b] == (a + b) % 256 for bytes a, b
 
 
 @dataclass
@@ -93,6 +92,12 @@ def _chunks(data, name):
         pos = end
 
 
+def _check_size(width, height, name):
+    if width * height > MAX_PIXELS:
+        raise DataError(f"{name}: {width}x{height} is too large to read here (over "
+                        f"{MAX_PIXELS:,} pixels); crop or shrink it first")
+
+
 def _header(body, name):
     """``(width, height, depth, colour type, interlaced)`` from a checked IHDR body."""
     if len(body) != 13:
@@ -110,9 +115,7 @@ def _header(body, name):
     if compression or filtering or interlace > 1:
         raise DataError(f"{name}: IHDR gives an unknown compression ({compression}), filter "
                         f"method ({filtering}) or interlace method ({interlace})")
-    if width * height > MAX_PIXELS:
-        raise DataError(f"{name}: {width}x{height} is too large to read here (over "
-                        f"{MAX_PIXELS:,} pixels); crop or shrink it first")
+    _check_size(width, height, name)
     return width, height, depth, colour, interlace == 1
 
 
@@ -144,32 +147,37 @@ def decode_png(data, name):
         raise DataError(f"{name}: no image data (no IDAT chunk)")
     if colour == 3 and palette is None:
         raise DataError(f"{name}: a palette image without a PLTE chunk")
-    passes = ([(0, 0, 1, 1, width, height)] if not interlaced else
-              [(x0, y0, dx, dy, -(-(width - x0) // dx), -(-(height - y0) // dy))
-               for x0, y0, dx, dy in ADAM7 if width > x0 and height > y0])
-    row_bytes = [-(-w * channels * depth // 8) for *_, w, h in passes]
-    expected = sum(h * (1 + n) for (*_, w, h), n in zip(passes, row_bytes))
-    raw = _inflate(b"".join(idat), expected, name)
-    bpp = max(1, channels * depth // 8)  # bytes per complete pixel, as the filters count them
-    samples, pos = ([0] * (width * height * channels) if interlaced else None), 0
-    for (x0, y0, dx, dy, w, h), n in zip(passes, row_bytes):
-        part = _samples(_unfilter(raw, pos, h, n, bpp, name), w, channels, depth)
-        if not interlaced:
-            samples = part
-            break
-        pos += h * (1 + n)
-        step = dx * channels
-        for r in range(h):  # spread the pass's pixels to their places in the whole image
-            start = ((y0 + r * dy) * width + x0) * channels
-            for c in range(channels):
-                samples[start + c:start + c + (w - 1) * step + 1:step] = \
-                    part[r * w * channels + c:(r + 1) * w * channels:channels]
+    samples = _pixels(b"".join(idat), width, height, channels, depth, interlaced, name)
     max_value = (1 << depth) - 1
     if colour == 3:
         return _from_palette(samples, palette, transparency, width, height, name)
     if transparency is not None and colour in (0, 2):
         return _colour_key(samples, transparency, width, height, channels, max_value, name)
     return Raster(width, height, channels, max_value, samples)
+
+
+def _pixels(data, width, height, channels, depth, interlaced, name):
+    """All samples, row-major, from the compressed IDAT data: inflated, unfiltered, unpacked,
+    and for Adam7 each of the seven passes' pixels put in its place."""
+    passes = ([(0, 0, 1, 1, width, height)] if not interlaced else
+              [(x0, y0, dx, dy, -(-(width - x0) // dx), -(-(height - y0) // dy))
+               for x0, y0, dx, dy in ADAM7 if width > x0 and height > y0])
+    row_bytes = [-(-w * channels * depth // 8) for *_, w, h in passes]
+    raw = _inflate(data, sum(h * (1 + n) for (*_, h), n in zip(passes, row_bytes)), name)
+    bpp = max(1, channels * depth // 8)  # bytes per complete pixel, as the filters count them
+    if not interlaced:
+        return _samples(_unfilter(raw, 0, height, row_bytes[0], bpp, name), width, channels, depth)
+    samples, pos = [0] * (width * height * channels), 0
+    for (x0, y0, dx, dy, w, h), n in zip(passes, row_bytes):
+        part = _samples(_unfilter(raw, pos, h, n, bpp, name), w, channels, depth)
+        pos += h * (1 + n)
+        step = dx * channels
+        for r in range(h):
+            start = ((y0 + r * dy) * width + x0) * channels
+            for c in range(channels):
+                samples[start + c:start + c + (w - 1) * step + 1:step] = \
+                    part[r * w * channels + c:(r + 1) * w * channels:channels]
+    return samples
 
 
 def _inflate(blob, expected, name):
@@ -190,17 +198,24 @@ def _unfilter(raw, pos, rows, n, bpp, name):
     """The ``rows`` scanlines of ``n`` bytes starting at ``raw[pos]``, each filter undone."""
     lines = []
     prior = bytes(n)
+    low, high = int.from_bytes(b"\x7f" * n, "big"), int.from_bytes(b"\x80" * n, "big")
+
+    def add(x, y):  # bytewise (x + y) % 256 of two lines held as integers: no carry between bytes
+        return ((x & low) + (y & low)) ^ ((x ^ y) & high)
+
     for r in range(rows):
         kind, line = raw[pos], raw[pos + 1:pos + 1 + n]
         pos += 1 + n
         if kind == 0:
             out = line
-        elif kind == 1:  # Sub: each byte plus the one bpp to its left, a running sum per channel
-            out = bytearray(line)
-            for c in range(bpp):
-                out[c::bpp] = bytes(map(and_, accumulate(line[c::bpp]), repeat(255)))
+        elif kind == 1:  # Sub: each byte plus the one bpp to its left: a running sum, in log n adds
+            x, shift = int.from_bytes(line, "big"), 8 * bpp
+            while shift < 8 * n:
+                x = add(x, x >> shift)
+                shift *= 2
+            out = x.to_bytes(n, "big")
         elif kind == 2:  # Up: each byte plus the one above
-            out = bytes(map(_BYTE.__getitem__, map(add, line, prior)))
+            out = add(int.from_bytes(line, "big"), int.from_bytes(prior, "big")).to_bytes(n, "big")
         elif kind == 3:  # Average: plus the floor of the mean of left and above
             out = bytearray(line)
             for i in range(n):
@@ -305,9 +320,7 @@ def decode_pnm(data, name):
     if width < 1 or height < 1 or not 1 <= max_value <= 65535:
         raise DataError(f"{name}: impossible {magic} header: {width}x{height}, maxval {max_value} "
                         "(maxval must be 1 to 65535)")
-    if width * height > MAX_PIXELS:
-        raise DataError(f"{name}: {width}x{height} is too large to read here (over "
-                        f"{MAX_PIXELS:,} pixels); crop or shrink it first")
+    _check_size(width, height, name)
     count = width * height * channels
     if magic in ("P5", "P6"):
         size = 1 if max_value < 256 else 2
@@ -333,15 +346,18 @@ def decode_pnm(data, name):
 # ---- to one lightness per pixel -----------------------------------------------------------
 
 def lightness(raster):
-    """One float per pixel: 0 black .. 1 white; RGB as luma 0.299 R + 0.587 G + 0.114 B
-    (ITU-R BT.601), alpha composited over white: ``a * v + (1 - a)``."""
-    scale = 1 / raster.max_value
-    s, n = raster.samples, raster.channels
+    """One float per pixel (an ``array('d')``): 0 black .. 1 white; RGB as luma
+    0.299 R + 0.587 G + 0.114 B (ITU-R BT.601); alpha composited over white, ``1 - a (1 - v)``."""
+    top, s, n = raster.max_value, raster.samples, raster.channels
+
+    def weighted(c, weight):  # channel c's samples times weight / max_value, by table look-up
+        table = [weight * v / top for v in range(top + 1)]
+        return map(table.__getitem__, s[c::n])
+
     if n in (1, 2):
-        grey = [v * scale for v in s[0::n]]
+        grey = weighted(0, 1.0)
     else:
-        grey = [(0.299 * r + 0.587 * g + 0.114 * b) * scale
-                for r, g, b in zip(s[0::n], s[1::n], s[2::n])]
+        grey = map(add, map(add, weighted(0, 0.299), weighted(1, 0.587)), weighted(2, 0.114))
     if n in (2, 4):
-        grey = [1.0 - a * scale * (1.0 - v) for v, a in zip(grey, s[n - 1::n])]
-    return grey
+        grey = map(sub, repeat(1.0), map(mul, weighted(n - 1, 1.0), map(sub, repeat(1.0), grey)))
+    return array("d", grey)

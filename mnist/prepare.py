@@ -17,7 +17,9 @@ center of the 28x28 field". Their digits are light ink (255) on black paper (0).
 
 import math
 import statistics
-from operator import mul
+from array import array
+from itertools import repeat
+from operator import mul, sub
 
 from .errors import DataError
 
@@ -37,7 +39,8 @@ def _rows(pixels, width):
 
 
 def ink(light, width, height, name="image"):
-    """Ink per pixel in [0, 1] from lightness in [0, 1]: paper 0, the strongest ink 1.
+    """Ink per pixel in [0, 1] (an ``array('d')``) from lightness in [0, 1]: paper 0, the
+    strongest ink 1, ink under ``INK_THRESHOLD`` 0.
 
     Dark ink on light paper is inverted; the paper's shade is the median of the border pixels.
     ``BlankImage`` if no pixel stands out from the paper by ``INK_THRESHOLD``.
@@ -46,22 +49,22 @@ def ink(light, width, height, name="image"):
     border = light[:width] + light[-width:] + sides
     paper = statistics.median(border)
     if paper > 0.5:  # light paper: the digit is what is dark
-        light, paper = [1.0 - v for v in light], 1.0 - paper
+        light, paper = array("d", map(sub, repeat(1.0), light)), 1.0 - paper
     contrast = max(light) - paper
     if contrast < INK_THRESHOLD:
         raise BlankImage(f"{name}: no ink found (every pixel is within {INK_THRESHOLD:.0%} of the "
                          "paper's shade); nothing to classify")
-    scale = 1.0 / contrast
-    stretched = [(v - paper) * scale for v in light]
-    return [v if v >= INK_THRESHOLD else 0.0 for v in stretched]
+    # (v - paper) / contrast, where that is at least the threshold; fainter ink becomes paper
+    cutoff, scale = paper + INK_THRESHOLD * contrast, 1.0 / contrast
+    return array("d", [(v - paper) * scale if v >= cutoff else 0.0 for v in light])
 
 
 def ink_box(pixels, width):
     """``(left, top, right, bottom)``, right and bottom exclusive, around the non-zero pixels."""
-    rows = _rows(pixels, width)
-    used_rows = [y for y, row in enumerate(rows) if any(row)]
-    used_cols = [x for x, column in enumerate(zip(*rows)) if any(column)]
-    return used_cols[0], used_rows[0], used_cols[-1] + 1, used_rows[-1] + 1
+    rows = [(y, bytes(map(bool, row))) for y, row in enumerate(_rows(pixels, width)) if any(row)]
+    left = min(marks.find(1) for _, marks in rows)
+    right = max(marks.rfind(1) for _, marks in rows) + 1
+    return left, rows[0][0], right, rows[-1][0] + 1
 
 
 def _area_weights(n_in, n_out):
@@ -120,7 +123,9 @@ def prepare(light, width, height, name="image"):
     pixels = ink(light, width, height, name)
     left, top, right, bottom = ink_box(pixels, width)
     w, h = right - left, bottom - top
-    cropped = [v for row in _rows(pixels, width)[top:bottom] for v in row[left:right]]
+    cropped = array("d")
+    for row in _rows(pixels, width)[top:bottom]:
+        cropped += row[left:right]
     scale = BOX / max(w, h)
     new_w, new_h = max(1, round(w * scale)), max(1, round(h * scale))
     small = resize(cropped, w, h, new_w, new_h)

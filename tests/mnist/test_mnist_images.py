@@ -60,6 +60,9 @@ def test_each_filter_on_every_scanline(kind):
         samples = [v for row in rows for v in row for _ in range(channels)]
         raster = decode(png(samples, 9, 7, colour, filters=(kind,)), "t.png")
         assert list(raster.samples) == samples
+    # long scanlines (a running Sub sum over 300 pixels of 8 bytes each), 16-bit RGBA
+    wide = [(i * 7919) % 65536 for i in range(300 * 3 * 4)]
+    assert list(decode(png(wide, 300, 3, 6, 16, filters=(kind,)), "w.png").samples) == wide
 
 
 def _pillow_reads(data, channels):
@@ -128,6 +131,9 @@ def test_lightness_grey_rgb_and_alpha_over_white():
     assert lightness(rgba) == pytest.approx([0.0, 1 - 128 / 255, 1.0])
     keyed = decode(png([0, 7, 7], 3, 1, transparency=struct.pack(">H", 7)), "k.png")
     assert lightness(keyed) == pytest.approx([0.0, 1.0, 1.0])
+    rgb_key = decode(png([1, 2, 3, 1, 2, 4], 2, 1, colour=2,
+                         transparency=struct.pack(">3H", 1, 2, 3)), "k.png")
+    assert (rgb_key.channels, list(rgb_key.samples)) == (4, [1, 2, 3, 0, 1, 2, 4, 255])
 
 
 GOOD = grey_png([[0, 255], [255, 0]])

@@ -87,7 +87,7 @@ def test_resize_anti_aliases_a_thin_line():
 def test_faint_ink_is_stretched_and_smudges_are_paper():
     light = [0.9] * 25
     light[12], light[13] = 0.6, 0.88  # the ink, and a smudge under a tenth of its contrast
-    assert ink(light, 5, 5) == [0.0] * 12 + [pytest.approx(1.0)] + [0.0] * 12
+    assert list(ink(light, 5, 5)) == [0.0] * 12 + [pytest.approx(1.0)] + [0.0] * 12
 
 
 def test_a_lopsided_digit_is_kept_whole_not_cut_at_the_edge():
