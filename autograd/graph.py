@@ -1,9 +1,9 @@
 """Graph walks shared by every kind of node: topological order and the backward loop.
 
-A node is anything with ``_parents`` (a tuple of nodes), ``_op`` (an object with a
-``backward(node, grad)`` rule returning one contribution per parent) and ``grad``.
-Both the scalar ``Value`` and the array node use these walks, so there is exactly one
-backward loop in the library.
+A node here is anything with ``_parents`` (a tuple of nodes), ``_function`` (a ``Function``
+whose ``backward(node, grad)`` returns one contribution per parent) and ``grad``: the
+``autograd.node.Node`` contract. Both the scalar ``Value`` and the array ``Tensor`` use these
+walks, so there is exactly one backward loop in the library.
 """
 
 import contextlib
@@ -41,10 +41,17 @@ class Step(NamedTuple):
     node: object
     grad: object
     contributions: tuple
+    numbers: dict | None = None  # the pass's node numbering, for names (``trace.numbering``)
 
     @property
     def op(self):
+        """The name of the op whose rule ran."""
         return self.node.op
+
+    @property
+    def function(self):
+        """The ``Function`` whose ``backward`` ran."""
+        return self.node.function
 
     @property
     def parents(self):
@@ -52,8 +59,9 @@ class Step(NamedTuple):
 
     def __str__(self):
         from .trace import contributions_text, node_name, short  # late: trace imports this module
-        parts = contributions_text(self.parents, self.contributions)
-        return f"{node_name(self.node)} [{self.op}] grad {short(self.grad)} -> {parts}"
+        name = lambda n: node_name(n, self.numbers)  # noqa: E731
+        parts = contributions_text(self.parents, self.contributions, name)
+        return f"{name(self.node)} [{self.op}] grad {short(self.grad)} -> {parts}"
 
 
 def topological_order(root):
@@ -100,7 +108,27 @@ def backprop(root, seed, zero, accumulate):
         parents = node._parents
         if parents:
             grad = node.grad
-            contributions = node._op.backward(node, grad)
+            contributions = node._function.backward(node, grad)
+            if type(contributions) is not tuple or len(contributions) != len(parents):
+                contributions = _checked(node, contributions)
             for parent, contribution in zip(parents, contributions):
                 accumulate(parent, contribution)
             yield node, grad, contributions
+
+
+def _checked(node, contributions):
+    """A rule's result as a tuple of one contribution per input, or a TypeError naming the op.
+
+    A one-input scalar rule may return its one contribution bare (a number); otherwise a tuple
+    is needed (a list would be ambiguous: an array rule's contribution is itself a list).
+    """
+    n = len(node._parents)
+    if n == 1 and isinstance(contributions, (int, float)):
+        return (contributions,)
+    if not isinstance(contributions, tuple):
+        raise TypeError(f"backward of {node.op}: returned a {type(contributions).__name__}; return a "
+                        "tuple with one contribution per input (None where an input needs no gradient)")
+    if len(contributions) != n:
+        raise TypeError(f"backward of {node.op}: returned {len(contributions)} contributions for "
+                        f"{n} input(s); return one per input (None where there is no gradient)")
+    return contributions

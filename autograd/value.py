@@ -5,42 +5,13 @@ new node's parents. There are no closures, so building a graph creates no refere
 cycles and the whole graph is freed by reference counting as soon as it is dropped.
 """
 
-import collections
-import contextlib
 import numbers
 
 from . import scalar_ops as ops
-from .graph import Step, backprop, gc_paused, topological_order
+from .mode import enable_grad, is_grad_enabled, no_grad
+from .node import Node, _record
 
 __all__ = ["Value", "sum", "no_grad", "enable_grad", "is_grad_enabled"]
-
-_grad_enabled = True
-_step_check = None  # set by anomaly.detect_anomaly() to check each backward step
-
-
-def is_grad_enabled():
-    """True unless inside ``no_grad()``."""
-    return _grad_enabled
-
-
-@contextlib.contextmanager
-def _grad_mode(enabled):
-    global _grad_enabled
-    previous, _grad_enabled = _grad_enabled, enabled
-    try:
-        yield
-    finally:
-        _grad_enabled = previous
-
-
-def no_grad():
-    """Context manager: ops inside it compute values but record no graph (results are leaves)."""
-    return _grad_mode(False)
-
-
-def enable_grad():
-    """Context manager: turn recording back on inside a ``no_grad()`` block."""
-    return _grad_mode(True)
 
 
 def _as_float(x, op):
@@ -57,31 +28,29 @@ def _as_value(x, op):
     return Value(_as_float(x, op))
 
 
-def _node(data, parents, op, ctx=None):
-    """A new node; its parents and op are recorded only while grad mode is on."""
-    node = Value.__new__(Value)
-    node.data = data
-    node.grad = 0.0
-    node.label = ""
-    node._ctx = ctx
-    if _grad_enabled:
-        node._parents = parents
-        node._op = op
-    else:
-        node._parents = ()
-        node._op = None
-    return node
+_make = Node._make.__func__  # the one node constructor, called with Value as its class
 
 
-def _unary(op, a):
-    return _node(op.forward(a.data), (a,), op)
+def _unary(function, a):
+    """``Node._make(Value, function, (a,), (a.data,))``, spelled out: the hot path of the scalar engine."""
+    node = _new(Value)
+    node.grad, node.label, node.saved = 0.0, "", None
+    node.data = function.forward(node, a.data)
+    return _record(node, function, (a,))
 
 
-def _binary(op, a, b):
-    return _node(op.forward(a.data, b.data), (a, b), op)
+def _binary(function, a, b):
+    """``Node._make(Value, function, (a, b), (a.data, b.data))``, spelled out, as ``_unary``."""
+    node = _new(Value)
+    node.grad, node.label, node.saved = 0.0, "", None
+    node.data = function.forward(node, a.data, b.data)
+    return _record(node, function, (a, b))
 
 
-class Value:
+_new = object.__new__
+
+
+class Value(Node):
     """A scalar in a computation graph.
 
     ``data`` is the float; ``grad`` is d(root)/d(this node) after ``root.backward()``
@@ -91,49 +60,71 @@ class Value:
     Gradients of leaves (nodes with no parents) accumulate across backward passes, as
     PyTorch's ``.grad`` does; an interior node's grad is reset at the start of each pass
     that reaches it, so it always shows the gradient of the most recent pass.
+
+    A Value works where a number is expected: ``float(v)``, ``f"{v:.3f}"``, ``v.item()`` and
+    the comparisons ``< <= > >=`` use ``data``. ``==`` and ``hash`` stay by identity: a graph
+    keeps its nodes in sets and dicts, and two different nodes with equal data are not the
+    same node (their gradients differ).
     """
 
-    __slots__ = ("data", "grad", "label", "_parents", "_op", "_ctx")
+    __slots__ = ()
 
     def __init__(self, data, label=""):
         self.data = _as_float(data, "Value")
         self.grad = 0.0
         self.label = label
         self._parents = ()
-        self._op = None
-        self._ctx = None
-
-    @property
-    def parents(self):
-        """The inputs of the op that made this node, in order (empty for a leaf)."""
-        return self._parents
-
-    @property
-    def op(self):
-        """The name of the op that made this node, or "" for a leaf."""
-        return self._op.name if self._op is not None else ""
+        self._function = None
+        self.saved = None
 
     def __repr__(self):
         label = f"label={self.label!r}, " if self.label else ""
-        op = f"op={self.op!r}, " if self._op is not None else ""
+        op = f"op={self.op!r}, " if self._function is not None else ""
         return f"Value({label}{op}data={self.data!r}, grad={self.grad!r})"
+
+    # a Value as a number: read-only views of data
+
+    def item(self):
+        """``data``, the float this node holds."""
+        return self.data
+
+    def __float__(self):
+        return self.data
+
+    def __format__(self, spec):
+        return format(self.data, spec) if spec else repr(self)
+
+    def __lt__(self, other):
+        return self.data < _as_float(other.data if isinstance(other, Value) else other, "<")
+
+    def __le__(self, other):
+        return self.data <= _as_float(other.data if isinstance(other, Value) else other, "<=")
+
+    def __gt__(self, other):
+        return self.data > _as_float(other.data if isinstance(other, Value) else other, ">")
+
+    def __ge__(self, other):
+        return self.data >= _as_float(other.data if isinstance(other, Value) else other, ">=")
+
+    __eq__ = object.__eq__  # identity: see the class docstring
+    __hash__ = object.__hash__
 
     # arithmetic: each names its rule in scalar_ops
 
     def __add__(self, other):
-        return _binary(ops.Add, self, _as_value(other, "add"))
+        return _binary(ops.Add, self, other if type(other) is Value else _as_value(other, "add"))
 
     def __radd__(self, other):
         return _binary(ops.Add, _as_value(other, "add"), self)
 
     def __sub__(self, other):
-        return _binary(ops.Sub, self, _as_value(other, "sub"))
+        return _binary(ops.Sub, self, other if type(other) is Value else _as_value(other, "sub"))
 
     def __rsub__(self, other):
         return _binary(ops.Sub, _as_value(other, "sub"), self)
 
     def __mul__(self, other):
-        return _binary(ops.Mul, self, _as_value(other, "mul"))
+        return _binary(ops.Mul, self, other if type(other) is Value else _as_value(other, "mul"))
 
     def __rmul__(self, other):
         return _binary(ops.Mul, _as_value(other, "mul"), self)
@@ -147,8 +138,7 @@ class Value:
     def __pow__(self, exponent):
         if isinstance(exponent, Value):
             return _binary(ops.PowValue, self, exponent)
-        c = _as_float(exponent, "pow")
-        return _node(ops.PowNumber.forward(self.data, c), (self,), ops.PowNumber, c)
+        return _make(Value, ops.PowNumber, (self,), (self.data, _as_float(exponent, "pow")))
 
     def __rpow__(self, base):
         return _binary(ops.PowValue, _as_value(base, "pow"), self)
@@ -186,47 +176,44 @@ class Value:
     @staticmethod
     def sum(terms):
         """One node for many terms (numbers or Values): ``Value.sum([a, b, 2.0])``."""
-        parents = tuple([_as_value(t, "sum") for t in terms])
-        return _node(ops.Sum.forward(*[p.data for p in parents]) + 0.0, parents, ops.Sum)
+        parents = tuple([t if type(t) is Value else _as_value(t, "sum") for t in terms])
+        return _make(Value, ops.Sum, parents, [p.data for p in parents])
 
-    # the graph
+    # what the node contract leaves to each granularity
 
-    def backward(self, grad=1.0):
-        """Fill ``.grad`` of every node this one depends on: d(self)/d(node), times ``grad``.
+    def _seed(self, grad):
+        return 1.0 if grad is None else _as_float(grad, "backward")
 
-        Iterative, so graphs of any depth work. Leaves accumulate; see the class docstring.
-        """
-        with gc_paused():
-            collections.deque(self._backprop(grad), maxlen=0)
-
-    def backward_steps(self, grad=1.0):
-        """The backward pass one chain-rule step at a time: yields a ``Step`` per interior node.
-
-        Each step has already been applied when it is yielded, so at a breakpoint the parents'
-        ``.grad`` show the new contributions. Running it to the end is exactly ``backward()``.
-        """
-        return (Step(*step) for step in self._backprop(grad))
-
-    def _backprop(self, grad):
-        steps = backprop(self, _as_float(grad, "backward"), _zero, _accumulate)
-        return steps if _step_check is None else _step_check(steps)
-
-    def zero_grad(self):
-        """Set ``grad`` to 0.0 on every node of this graph (leaves included)."""
-        for node in topological_order(self):
-            node.grad = 0.0
+    @staticmethod
+    def _accumulate(node, contribution):
+        node.grad += contribution
 
     def detach(self):
         """A new leaf with the same data and label, cut off from this graph."""
         return Value(self.data, self.label)
 
+    # how gradcheck reads and moves this node: one entry, key None
 
-def _zero(node):
-    node.grad = 0.0
+    def _entries(self):
+        return (None,)
 
+    def _entry(self, key):
+        return self.data
 
-def _accumulate(node, contribution):
-    node.grad += contribution
+    def _set_entry(self, key, x):
+        self.data = x
+
+    def _grad_entry(self, key):
+        return self.grad
+
+    def _snapshot(self):
+        return self.data, self.grad
+
+    def _restore(self, saved):
+        self.data, self.grad = saved
+
+    def _watch_grad(self):
+        self.grad = 0.0
 
 
 def sum(terms):  # noqa: A001 - mirrors torch.sum; the builtin is still builtins.sum

@@ -1,5 +1,6 @@
 """``python -m mnist predict``: the user's own images through a saved model, end to end."""
 
+import json
 import math
 import re
 import subprocess
@@ -201,3 +202,18 @@ def test_real_test_digits_drawn_as_pngs_get_the_models_answer_on_the_originals(c
     on_pngs = [int(d) for d in re.findall(r"predicted   (\d)", out)]
     agree = sum(a == b for a, b in zip(on_originals, on_pngs))
     assert len(on_pngs) == 40 and agree >= 38, f"{agree} of 40 agree"
+
+
+def test_safetensors_and_bare_model_files(capsys, tmp_path):
+    paths = write_digits(tmp_path)
+    template_model(tmp_path / "model.json", paths, 28)
+    want = run(capsys, "predict", tmp_path / "model.json", paths[7])[1]
+    weights = json.loads((tmp_path / "model.json").read_text())["state_dict"]
+    save_model(tmp_path / "model.safetensors", {"engine": "fast", "activation": "relu",
+                                                "image_size": 28}, weights)
+    assert run(capsys, "predict", tmp_path / "model.safetensors", paths[7]) == (0, want, "")
+    (tmp_path / "bare.json").write_text(json.dumps(weights))
+    code, out, err = run(capsys, "predict", tmp_path / "bare.json", paths[7], "--activation", "relu")
+    assert (code, out, err) == (0, want, "")
+    code, out, err = run(capsys, "predict", tmp_path / "bare.json", paths[7])
+    assert code == 0 and out == want and err.startswith("warning: ") and err.count("\n") == 1
