@@ -88,22 +88,27 @@ def topological_order(root):
     return order
 
 
-def backprop(root, seed, zero, accumulate):
+def backprop(root, seed, empty, accumulate=None):
     """Apply the chain rule from ``root`` back to the leaves, one node at a time.
 
-    ``seed`` is added to ``root.grad``; every interior node's grad is first reset with
-    ``zero(node)`` so it holds this pass's gradient only, while leaves accumulate across
+    ``seed`` is added to ``root.grad``; every interior node's grad is first set to ``empty``
+    (0.0 or None) so it holds this pass's gradient only, while leaves accumulate across
     passes (as PyTorch's ``.grad`` does). Each node's rule runs exactly once per pass.
+    A contribution is added with ``accumulate(node, contribution)``, or, where that is None
+    (numbers), with ``node.grad += contribution`` right here, which saves a call per edge.
 
     A generator: it yields ``(node, grad, contributions)`` after applying each node's
     rule, where ``contributions[i]`` is what was added to ``node._parents[i].grad``.
-    ``Value.backward()`` simply runs it to the end; ``backward_steps()`` shows each step.
+    ``backward()`` simply runs it to the end; ``backward_steps()`` shows each step.
     """
     order = topological_order(root)
     for node in order:
         if node._parents:
-            zero(node)
-    accumulate(root, seed)
+            node.grad = empty
+    if accumulate is None:
+        root.grad += seed
+    else:
+        accumulate(root, seed)
     for node in reversed(order):
         parents = node._parents
         if parents:
@@ -112,7 +117,10 @@ def backprop(root, seed, zero, accumulate):
             if type(contributions) is not tuple or len(contributions) != len(parents):
                 contributions = _checked(node, contributions)
             for parent, contribution in zip(parents, contributions):
-                accumulate(parent, contribution)
+                if accumulate is None:
+                    parent.grad += contribution
+                else:
+                    accumulate(parent, contribution)
             yield node, grad, contributions
 
 

@@ -8,8 +8,9 @@ the parents if grad mode is on, and shows the node to any watcher (``autograd.mo
 
 A subclass supplies only what differs between the granularities:
 
-- how a gradient is cleared (``_clear``: 0.0 or None), seeded (``_seed``) and accumulated
-  (``_accumulate``), and whether a result is recorded (``records_all``, or ``requires_grad``);
+- how a gradient is cleared (``_empty_grad``: 0.0 or None), seeded (``_seed``) and accumulated
+  (``_accumulate``: None for ``+=``), and whether a result is recorded (``records_all``, or
+  ``requires_grad``);
 - how ``gradcheck`` reads and writes its entries: ``_entries``, ``_entry``, ``_set_entry``,
   ``_grad_entry``, ``_snapshot``, ``_restore``, ``_watch_grad``; and ``item()``.
 """
@@ -61,7 +62,8 @@ class Node:
         """The one constructor of op results: ``function.forward(node, *inputs)`` becomes ``data``.
 
         ``parents`` (the node inputs) and ``function`` are recorded only while grad mode is on
-        (and, for tensors, some parent requires grad); otherwise the result is a leaf.
+        (and, for tensors, some parent requires grad); otherwise the result is a leaf. (Value's
+        arithmetic spells these steps out for one and two inputs, for speed: ``value._binary``.)
         """
         node = cls.__new__(cls)
         node.grad = cls._empty_grad
@@ -108,7 +110,7 @@ class Node:
 
     def _steps(self, grad):
         cls = type(self)
-        steps = backprop(self, self._seed(grad), cls._clear, cls._accumulate)
+        steps = backprop(self, self._seed(grad), cls._empty_grad, cls._accumulate)
         if _mode.changed:
             for watcher in _mode.current()[1]:
                 steps = watcher.backward(steps)
@@ -130,9 +132,7 @@ class Node:
     def _clear(node):
         node.grad = node._empty_grad
 
-    @staticmethod
-    def _accumulate(node, contribution):
-        raise NotImplementedError
+    _accumulate = None  # adding a contribution to a grad: None means ``node.grad += contribution``
 
     def _seed(self, grad):
         raise NotImplementedError
