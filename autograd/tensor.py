@@ -14,7 +14,7 @@ from . import array_ops as ops
 from . import kernels as K
 from .node import Node
 
-__all__ = ["Tensor", "linear", "cross_entropy", "mse"]
+__all__ = ["Tensor"]
 
 
 def _row(row, i):
@@ -41,8 +41,10 @@ def _rows(data):
     """``data`` (rows of numbers) as a fresh list of float lists, checked: 2-D, non-empty, finite."""
     if isinstance(data, Tensor):
         return [list(r) for r in data.data]
-    if not isinstance(data, (list, tuple)) or not data:
-        raise ValueError(f"Tensor: expected a non-empty list of rows, got {data!r:.60}")
+    if not isinstance(data, (list, tuple)):
+        raise TypeError(f"Tensor: expected a non-empty list of rows, got {type(data).__name__}")
+    if not data:
+        raise ValueError("Tensor: expected a non-empty list of rows, got an empty list")
     rows = [_row(r, i) for i, r in enumerate(data)]
     cols = len(rows[0])
     if cols == 0:
@@ -255,18 +257,3 @@ class Tensor(Node):
         self.grad = None
         self.requires_grad = True
 
-
-def linear(x, weight, bias):
-    """x W^T + b as one node: x (batch, in), weight (out, in), bias (1, out)."""
-    return ops.Linear.apply(x, weight, bias)
-
-
-def cross_entropy(logits, labels):
-    """Mean softmax cross-entropy of rows of logits against integer labels, as a (1, 1) tensor (stable)."""
-    return ops.SoftmaxCrossEntropy.apply(logits, labels)
-
-
-def mse(predictions, targets):
-    """Mean of (predictions - targets)**2 over all entries, as a (1, 1) tensor."""
-    targets = targets if isinstance(targets, Tensor) else Tensor(targets)
-    return ops.MSE.apply(predictions, targets)
