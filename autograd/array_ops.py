@@ -12,7 +12,8 @@ other's shape; its gradient is summed back over the repeated axis (``unbroadcast
 
 The argument rules of ``linear``, ``cross_entropy`` and ``mse`` (``check_linear``,
 ``check_labels``, ``check_same_shape``) are public: ``nn.functional``'s scalar path calls the
-same ones, so a bad argument raises the same error on both paths.
+same ones, so a bad argument raises the same error on both paths. NaN and infinities are
+data like any other (docs/edge-cases.md).
 """
 
 import math
@@ -246,9 +247,11 @@ class Log(Function):
     @staticmethod
     def forward(ctx, a):
         for i, row in enumerate(a):
-            if min(row) <= 0:
-                j = min(range(len(row)), key=row.__getitem__)
-                raise ValueError(f"log: input must be > 0, got {row[j]!r} at [{i}][{j}]")
+            low = min(row)
+            if low <= 0 or low != low:  # a NaN can hide a negative entry from min: look at each
+                j = next((j for j, x in enumerate(row) if x <= 0), None)
+                if j is not None:
+                    raise ValueError(f"log: input must be > 0, got {row[j]!r} at [{i}][{j}]")
         return K.apply(math.log, a)
 
     @staticmethod

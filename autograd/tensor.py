@@ -7,7 +7,6 @@ the same backward loop with this node's own way of clearing and adding gradients
 parameters) or one of its inputs does, so data batches never get a gradient computed.
 """
 
-import math
 import numbers
 
 from . import array_ops as ops
@@ -23,22 +22,21 @@ def _row(row, i):
                         "(a Tensor is 2-D: write [[1.0, 2.0]] for one row)")
     types = set(map(type, row))
     if types == {float}:
-        out = list(row)
-    elif types <= {float, int}:
-        out = list(map(float, row))
-    else:
-        for j, x in enumerate(row):
-            if isinstance(x, (bool, str)) or not isinstance(x, numbers.Real):
-                raise TypeError(f"Tensor: entry [{i}][{j}] is {x!r}, not a number")
-        out = [float(x) for x in row]
-    if not math.isfinite(sum(out)) and not all(map(math.isfinite, out)):  # sum: a fast first test
-        j = next(j for j, x in enumerate(out) if not math.isfinite(x))
-        raise ValueError(f"Tensor: entry [{i}][{j}] is {out[j]!r}; entries must be finite")
-    return out
+        return list(row)
+    if types <= {float, int}:
+        return list(map(float, row))
+    for j, x in enumerate(row):
+        if isinstance(x, (bool, str)) or not isinstance(x, numbers.Real):
+            raise TypeError(f"Tensor: entry [{i}][{j}] is {x!r}, not a number")
+    return [float(x) for x in row]
 
 
 def _rows(data):
-    """``data`` (rows of numbers) as a fresh list of float lists, checked: 2-D, non-empty, finite."""
+    """``data`` (rows of numbers) as a fresh list of float lists, checked: 2-D and non-empty.
+
+    NaN and infinities are accepted, as ``Value`` accepts them: every op propagates them
+    (docs/edge-cases.md), and ``detect_anomaly()`` names the op where one first appears.
+    """
     if isinstance(data, Tensor):
         return [list(r) for r in data.data]
     if not isinstance(data, (list, tuple)):

@@ -7,7 +7,7 @@ can step through. The two paths check their arguments with the same functions
 (``array_ops.check_labels``, ``check_linear``, ``check_same_shape``), so a bad label or shape
 raises the same exception with the same message on either; what a Tensor cannot hold (ragged
 or empty rows, a string) the Tensor constructor refuses, and the scalar path refuses with the
-same exception type.
+same exception type. NaN and infinities follow the one table in docs/edge-cases.md.
 
 On the scalar path a flat list of Values or numbers is ONE row (one sample's logits, inputs or
 outputs; a single Value is a row of one), and a list of such rows is a batch: the rows the

@@ -132,7 +132,7 @@ BAD_LABELS = st.one_of(
 @st.composite
 def label_cases(draw):
     """(logits rows, labels) with some labels possibly bad: floats, bools, out of range, a wrong count..."""
-    grid = draw(grids())
+    grid = draw(grids(entry=st.one_of(logit, st.just(math.nan), st.just(math.inf))))
     count = draw(st.sampled_from([len(grid), len(grid), len(grid) + 1, max(len(grid) - 1, 0)]))
     labels = draw(st.lists(st.one_of(st.integers(0, len(grid[0]) - 1), BAD_LABELS), min_size=count, max_size=count))
     return grid, draw(st.sampled_from([labels, tuple(labels), labels[0] if labels else 0, "0"]))
@@ -206,3 +206,63 @@ def test_mixing_the_paths_is_a_type_error():
         F.linear([[1.0]], Tensor([[1.0]]), Tensor([[0.0]]))
     with pytest.raises(TypeError, match="mse: mixes a Tensor and a list"):
         F.mse([[1.0]], Tensor([[1.0]]))
+
+
+# NaN never becomes a number, through a whole model
+
+def _mlp_pair(activation):
+    mlp = nn.MLP(4, [3, 2], activation=activation, rng=1)
+    fast = nn.fast_mlp(4, [3, 2], activation=activation, rng=2)
+    fast.load_state_dict(mlp.state_dict())
+    return mlp, fast
+
+
+def _poison(model_state, where, bad):
+    name, i, j = where
+    model_state[name][i][j] = bad
+    return model_state
+
+
+SPOTS = [  # (parameter, row, column); the batch's first column is all zeros (skipped)
+    ("layers.0.weight", 0, 0), ("layers.0.weight", 2, 3), ("layers.1.weight", 1, 2)]
+X = [[0.0, 1.0, -2.0, 0.5], [0.0, 0.0, 3.0, 1.0]]
+
+
+def _loss(path, mlp, fast, x):
+    if path == "scalar":
+        return nn.cross_entropy([mlp(row) for row in x], [0, 1]).data
+    return nn.cross_entropy(fast(x), [0, 1]).item()
+
+
+_KERNELS = pytest.mark.xfail(strict=True, reason="kernels branch: the relu and zero-skipping kernels hide NaN")
+# the fast path's cases that wait for the kernels branch: a weight meeting the zero column, a
+# NaN hidden unit (relu); the others pass through kernels that already keep NaN and inf
+_PENDING = {(SPOTS[0], math.nan), (SPOTS[0], math.inf), (SPOTS[1], math.nan)}
+
+
+def _weight_cases():
+    for spot in SPOTS:
+        for bad in (math.nan, math.inf):
+            for path in ("scalar", "fast"):
+                marks = [_KERNELS] if path == "fast" and (spot, bad) in _PENDING else []
+                yield pytest.param(path, bad, spot, marks=marks, id=f"{path}-{bad}-{spot[0]}[{spot[1]}][{spot[2]}]")
+
+
+@pytest.mark.parametrize("path, bad, spot", list(_weight_cases()))
+def test_a_nan_or_inf_weight_anywhere_makes_the_loss_non_finite(path, bad, spot):
+    mlp, fast = _mlp_pair("relu")
+    state = _poison({k: [list(r) if isinstance(r, list) else r for r in v] for k, v in mlp.state_dict().items()},
+                    spot, bad)
+    mlp.load_state_dict(state)
+    fast.load_state_dict(state)
+    loss = _loss(path, mlp, fast, X)
+    assert math.isnan(loss) if math.isnan(bad) else not math.isfinite(loss)
+
+
+@pytest.mark.parametrize("path", ["scalar", pytest.param("fast", marks=_KERNELS)])
+@pytest.mark.parametrize("i, j", [(i, j) for i in range(2) for j in range(4)])
+def test_a_nan_input_anywhere_makes_the_loss_nan(path, i, j):
+    mlp, fast = _mlp_pair("relu")
+    x = [list(r) for r in X]
+    x[i][j] = math.nan
+    assert math.isnan(_loss(path, mlp, fast, x))
