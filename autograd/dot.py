@@ -1,10 +1,13 @@
 """Graph pictures: Graphviz DOT text for scalar and array graphs, and rendering via ``dot``."""
 
+from __future__ import annotations
+
 import os
 import shutil
 import subprocess
 
 from .graph import topological_order
+from .node import Node
 from .trace import node_name, short
 
 __all__ = ["to_dot", "render", "svg", "FORMATS", "GraphvizNotFound", "GraphvizError"]
@@ -80,7 +83,7 @@ def _run_dot(root, format, who, output=None):
     return run.stdout
 
 
-def render(root, path, format=None):
+def render(root: Node, path: str | os.PathLike[str], format: str | None = None) -> str:
     """Write a picture of the graph to ``path``, in ``format`` or the one its suffix names.
 
     ``format`` is one of ``FORMATS`` (svg, png, pdf, ...). Needs the Graphviz ``dot`` program:
@@ -100,6 +103,6 @@ def render(root, path, format=None):
     return path
 
 
-def svg(root):
+def svg(root: Node) -> str:
     """The graph as SVG text (as ``render`` draws it), for a notebook or a web page."""
     return _run_dot(root, "svg", "svg")

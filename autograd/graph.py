@@ -6,6 +6,14 @@ whose ``backward(node, grad)`` returns one contribution per parent) and ``grad``
 walks, so there is exactly one backward loop in the library.
 """
 
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .node import Node
+
 import contextlib
 import gc
 from typing import NamedTuple
@@ -14,7 +22,7 @@ __all__ = ["topological_order", "backprop", "Step", "gc_paused"]
 
 
 @contextlib.contextmanager
-def gc_paused():
+def gc_paused() -> Iterator[None]:
     """Pause Python's cyclic garbage collector inside the block, then restore it.
 
     The engine's graphs hold no reference cycles (rules are named functions, not closures),
@@ -64,12 +72,12 @@ class Step(NamedTuple):
         return f"{name(self.node)} [{self.op}] grad {short(self.grad)} -> {parts}"
 
 
-def topological_order(root):
+def topological_order(root: Node) -> list[Node]:
     """Every node reachable from ``root``, each after all of its parents.
 
     Iterative depth-first search, so a chain of a million nodes needs no recursion.
     """
-    order = []
+    order: list[Node] = []
     visited = {root}
     stack = [(root, iter(root._parents))]
     push, pop, add, append = stack.append, stack.pop, visited.add, order.append

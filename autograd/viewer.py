@@ -7,12 +7,15 @@ is run on the graph with every ``.grad`` saved first and put back after, so view
 nothing. In a notebook the returned ``View`` shows itself inline.
 """
 
+from __future__ import annotations
+
 import html
 import json
 import numbers
 import os
 import re
 from importlib import resources
+from typing import Any
 
 from . import layout as _layout
 from .graph import topological_order
@@ -27,7 +30,7 @@ EXACT_ENTRIES = 64     # grads up to this many entries are kept exactly in data-
 _CHAR, _LINE, _PAD = 7.3, 16, 9  # monospace 12px: pixels per character and per line
 
 
-def formula_of(node):
+def formula_of(node: Node) -> str:
     """The formula of the ``Function`` that made ``node`` (its docstring's first line), spaces evened.
 
     e.g. ``z = a * b; dz/da = b, dz/db = a``; "" for a leaf or a Function without a docstring.
@@ -294,7 +297,7 @@ def _page(root, grad, chosen):
     return page, texts, len(order), drawn
 
 
-def write_text(path, text, who):
+def write_text(path: str | os.PathLike[str], text: str, who: str) -> str:
     """Write ``text`` to ``path`` whole or not at all (a temporary file renamed over it).
 
     Raises OSError naming ``who`` and the path in one line when it cannot be written.
@@ -319,12 +322,13 @@ class View:
     installed it also offers the graph as SVG (``_repr_svg_``).
     """
 
-    def __init__(self, root, html_text, texts, nodes, drawn, path=None):
+    def __init__(self, root: Node, html_text: str, texts: list[str], nodes: int, drawn: bool,
+                 path: str | None = None) -> None:
         self.root, self.html, self.nodes, self.drawn, self.path = root, html_text, nodes, drawn, path
         self._texts = texts
         self.steps = len(texts) - 1
 
-    def explain(self, step):
+    def explain(self, step: int) -> str:
         """The text the page shows at ``step`` (0 is the start, before any rule runs).
 
         Past the size limit only which rule runs (the table has the numbers).
@@ -333,22 +337,22 @@ class View:
             raise IndexError(f"explain: step {step} is out of range (0 to {self.steps})")
         return self._texts[step]
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         where = f"written to {self.path}" if self.path else "not saved"
         drawn = "" if self.drawn else ", listed as a table"
         return f"<View of {node_name(self.root)}: {self.nodes} nodes, {self.steps} steps{drawn}, {where}>"
 
-    def save(self, path):
+    def save(self, path: str | os.PathLike[str]) -> str:
         """Write the page to ``path`` (an OSError naming it if that fails); returns the path."""
         self.path = write_text(path, self.html, "view")
         return self.path
 
-    def _repr_html_(self):
+    def _repr_html_(self) -> str:
         height = 720 if self.drawn else 480
         return (f'<iframe srcdoc="{_esc(self.html)}" sandbox="allow-scripts" '
                 f'style="width: 100%; height: {height}px; border: 1px solid #ddd;"></iframe>')
 
-    def _repr_svg_(self):
+    def _repr_svg_(self) -> str | None:
         from .dot import GraphvizNotFound, svg
         try:
             return svg(self.root)
@@ -356,7 +360,8 @@ class View:
             return None  # the notebook then shows the HTML (or the repr)
 
 
-def view(root, path=None, *, grad=None, layout="auto"):
+def view(root: Node, path: str | os.PathLike[str] | None = None, *, grad: Any = None,
+         layout: str = "auto") -> View:
     """A page that steps through ``root``'s backward pass; written to ``path`` if given.
 
     ``grad`` seeds the pass as in ``backward(grad)``. ``layout``: "auto" (Graphviz's where the

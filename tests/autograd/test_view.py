@@ -238,7 +238,7 @@ def test_the_page_assets_are_packaged():
     for package in ("autograd", "nn", "mnist"):
         for path in (root / package).iterdir():
             if path.is_file() and path.suffix not in (".py", ".pyc"):
-                assert any(fnmatch.fnmatch(path.name, g) for g in globs.get(package, [])), (
+                assert any(fnmatch.fnmatch(path.name, g) for g in globs.get(package, []) + globs.get("*", [])), (
                     f"{package}/{path.name} is not in pyproject's package-data, so a wheel would leave it out")
 
 

@@ -5,7 +5,7 @@ import re
 
 import autograd
 from autograd import Tensor, Value, topological_order
-from autograd.tensor import cross_entropy
+from autograd.array_ops import SoftmaxCrossEntropy
 from autograd.viewer import EXACT_ENTRIES
 
 PAYLOAD = re.compile(r'<script type="application/json" id="view-data">(.*?)</script>', re.S)
@@ -25,7 +25,7 @@ def small_tensor_graph():
     w = Tensor([[0.5, -1.0], [2.0, 0.25], [1.0, 1.0]], "w", requires_grad=True)
     b = Tensor([[0.1, -0.2]], "b", requires_grad=True)
     x = Tensor([[1.0, 0.0, 2.0], [0.5, -1.0, 0.0]], "x")
-    loss = cross_entropy((x @ w + b).relu(), [1, 0])
+    loss = SoftmaxCrossEntropy.apply((x @ w + b).relu(), [1, 0])
     loss.label = "loss"
     return loss
 
