@@ -20,7 +20,7 @@ from typing import Any
 from . import layout as _layout
 from .graph import topological_order
 from .node import Node
-from .trace import contributions_text, node_name, short
+from .trace import contributions_text, node_name, numbering, short
 
 __all__ = ["view", "View", "formula_of", "MAX_DRAWN"]
 
@@ -259,8 +259,8 @@ the table below lists every step.</noscript></section>"""
 def _page(root, grad, chosen):
     """The page's HTML and the text it shows at each position (0 is the start)."""
     order = topological_order(root)
-    numbers_ = {n: i for i, n in enumerate(order)}
-    name = lambda n: node_name(n, numbers_)  # noqa: E731 - the one naming rule, with trace's numbers
+    numbers_ = numbering(root)  # the node indices are trace's numbers, in the same forward order
+    name = lambda n: node_name(n, numbers_)  # noqa: E731 - the one naming rule
     drawn = len(order) <= MAX_DRAWN
     start, steps = _record(root, grad, order, numbers_, name, explain=drawn)
     seed = start[numbers_[root]][0]
