@@ -12,7 +12,7 @@ Subclass it with ``forward`` and ``backward`` side by side, then call ``MyOp.app
         @staticmethod
         def backward(ctx, grad):
             (a,) = ctx.parents
-            return (grad / (1.0 + math.exp(-a.data)),)
+            return (grad * sigmoid(a.data),)   # autograd.scalar_ops.sigmoid: never overflows
 
     y = Softplus.apply(x)   # x a Value: y is a Value whose backward() uses the rule above
 
@@ -28,8 +28,11 @@ Subclass it with ``forward`` and ``backward`` side by side, then call ``MyOp.app
 The first line of the docstring is the op's formula; the trace, the pictures and the step
 page show it. ``name`` defaults to the class name in lower case. Nothing is registered:
 ``backward()``, ``backward_steps()``, ``trace``, ``to_dot``, ``detect_anomaly()`` and
-``gradcheck`` work with any subclass.
+``gradcheck`` work with any subclass. docs/custom-ops.md walks through writing, testing and
+using one.
 """
+
+import types
 
 from .node import Node
 
@@ -45,6 +48,8 @@ class Function:
         super().__init_subclass__(**kwargs)
         if "name" not in cls.__dict__:
             cls.name = cls.__name__.lower()
+        _check_rule(cls, "forward", "forward(ctx, *inputs)", lambda low, high: high >= 2)
+        _check_rule(cls, "backward", "backward(ctx, grad)", lambda low, high: low <= 2 <= high)
 
     @staticmethod
     def forward(ctx, *inputs):
@@ -74,4 +79,28 @@ class Function:
             if type(n) is not kind:
                 raise TypeError(f"{cls.name}: inputs mix {kind.__name__} and {type(n).__name__}")
         inputs = tuple(a.data if isinstance(a, Node) else a for a in args)
-        return kind._make(cls, nodes, inputs)
+        out = kind._make(cls, nodes, inputs)
+        if isinstance(out.data, Node):
+            raise TypeError(f"forward of {cls.name}: returned a {type(out.data).__name__}; forward computes "
+                            "plain data (floats, or rows of floats) from plain data. An op built from "
+                            "other ops needs no Function: write it as a plain function of nodes")
+        return out
+
+
+def _check_rule(cls, rule, call, fits):
+    """A TypeError, when ``cls`` is defined, if its ``rule`` cannot be called as ``call`` (ctx forgotten)."""
+    fn = cls.__dict__.get(rule)
+    if isinstance(fn, staticmethod):
+        fn = fn.__func__
+    if not isinstance(fn, types.FunctionType):
+        return  # inherited, a classmethod, or not a plain function: not checked
+    code = fn.__code__
+    names = code.co_varnames[:code.co_argcount]
+    high = float("inf") if code.co_flags & 0x04 else len(names)  # 0x04: takes *args
+    low = len(names) - len(fn.__defaults__ or ())
+    if not fits(low, high):
+        given = ", ".join(names)
+        fix = f"forward(ctx, {given})" if rule == "forward" and names and names[0] != "ctx" else call
+        count = f"{len(names)} argument{'' if len(names) == 1 else 's'}"
+        raise TypeError(f"{cls.__name__}.{rule}({given}) takes {count}, but it is called as "
+                        f"{call}, ctx (the result node) first: write {fix}")

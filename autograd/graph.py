@@ -111,8 +111,11 @@ def backprop(root, seed, zero, accumulate):
             contributions = node._function.backward(node, grad)
             if type(contributions) is not tuple or len(contributions) != len(parents):
                 contributions = _checked(node, contributions)
-            for parent, contribution in zip(parents, contributions):
-                accumulate(parent, contribution)
+            try:
+                for parent, contribution in zip(parents, contributions):
+                    accumulate(parent, contribution)
+            except TypeError as error:  # free until raised: the loop stays as fast
+                raise _unaddable(node, parent, contribution) from error
             yield node, grad, contributions
 
 
@@ -132,3 +135,16 @@ def _checked(node, contributions):
         raise TypeError(f"backward of {node.op}: returned {len(contributions)} contributions for "
                         f"{n} input(s); return one per input (None where there is no gradient)")
     return contributions
+
+
+def _unaddable(node, parent, contribution):
+    """The TypeError for a contribution that ``parent``'s grad cannot take, naming the op and the input."""
+    from .trace import node_name, numbering  # late: trace imports this module
+    numbers = numbering(node)
+    shape = getattr(parent, "shape", None)
+    kind = type(parent).__name__ + (f" of shape {shape}" if shape else "")
+    wanted = ("rows of the input's shape (None where it needs no gradient)" if shape
+              else "a number (0.0 where there is no gradient)")
+    given = "None" if contribution is None else f"a {type(contribution).__name__}"
+    return TypeError(f"backward of {node.op} ({node_name(node, numbers)}): gave {given} to input "
+                     f"{node_name(parent, numbers)} (a {kind}), which its grad cannot take; return {wanted}")

@@ -170,3 +170,49 @@ def test_set_grad_enabled_switches_both_ways():
         assert not (Value(1.0) * 2.0).parents
         with autograd.set_grad_enabled(True):
             assert (Value(1.0) * 2.0).parents
+
+
+def _op(forward, backward, doc="z = f(a);  dz/da = f'(a)"):
+    """A Function subclass from two plain functions (the class statement is what is tested)."""
+    return type("Op", (Function,), {"__doc__": doc, "forward": staticmethod(forward),
+                                    "backward": staticmethod(backward)})
+
+
+@pytest.mark.parametrize("forward, backward, message", [
+    (lambda a: a, lambda ctx, grad: (grad,), r"Op.forward\(a\) .* forward\(ctx, a\)"),
+    (lambda: 1.0, lambda ctx, grad: (grad,), r"Op.forward\(\) .* write forward\(ctx, \*inputs\)"),
+    (lambda ctx: 1.0, lambda ctx, grad: (grad,), r"Op.forward\(ctx\) .* write forward\(ctx, \*inputs\)"),
+    (lambda ctx, a: a, lambda grad: (grad,), r"Op.backward\(grad\) .* backward\(ctx, grad\)"),
+    (lambda ctx, a: a, lambda ctx, grad, extra: (grad,), r"Op.backward\(ctx, grad, extra\) .* backward\(ctx, grad\)"),
+])
+def test_a_rule_without_ctx_is_refused_where_the_class_is_defined(forward, backward, message):
+    with pytest.raises(TypeError, match=message):
+        _op(forward, backward)
+
+
+def test_rules_taking_varargs_or_defaults_are_accepted():
+    Op = _op(lambda ctx, *inputs: sum(inputs), lambda ctx, grad, scale=1.0: (grad * scale,) * len(ctx.parents))
+    x, y = Value(1.0), Value(2.0)
+    Op.apply(x, y).backward()
+    assert (x.grad, y.grad) == (1.0, 1.0)
+
+
+def test_a_forward_that_returns_a_node_is_refused():
+    Composite = _op(lambda ctx, a: (1 + Value(a).exp()).log(), lambda ctx, grad: (grad,))
+    with pytest.raises(TypeError, match="forward of op: returned a Value; forward computes plain data"):
+        Composite.apply(Value(0.5))
+
+
+@pytest.mark.parametrize("make_input, contribution, message", [
+    (lambda: Value(1.0, "x"), lambda g: None, r"gave None to input x \(a Value\)"),
+    (lambda: Value(1.0, "x"), lambda g: [g], r"gave a list to input x \(a Value\)"),
+    (lambda: Tensor([[1.0, 2.0], [3.0, 4.0]], "t", requires_grad=True),
+     lambda g: [v for row in g for v in row], r"gave a list to input t \(a Tensor of shape \(2, 2\)\)"),
+    (lambda: Tensor([[1.0]], "t", requires_grad=True), lambda g: 2.0, r"gave a float to input t \(a Tensor"),
+])
+def test_a_contribution_the_input_cannot_take_is_named(make_input, contribution, message):
+    Op = _op(lambda ctx, a: a, lambda ctx, grad: (contribution(grad),))
+    x = make_input()
+    with pytest.raises(TypeError, match=rf"backward of op \(op#1\): {message}"):
+        y = Op.apply(x)
+        (y.sum() if isinstance(y, Tensor) else y).backward()
