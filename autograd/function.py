@@ -22,8 +22,10 @@ Subclass it with ``forward`` and ``backward`` side by side, then call ``MyOp.app
   ``ctx.saved``. Out-of-domain input is refused here, with an error naming the op.
 - ``backward(ctx, grad)`` gets ``ctx``, the node ``forward`` made (``ctx.data`` is the result,
   ``ctx.parents`` the node inputs in order, ``ctx.saved`` what forward kept), and ``grad``,
-  d(root)/d(result). It returns one contribution per node input, grad * d(result)/d(input)
-  (the chain rule), or None for an input that needs no gradient.
+  d(root)/d(result). It returns a tuple with one contribution per node input,
+  grad * d(result)/d(input) (the chain rule): a number for a ``Value`` input, rows of the
+  input's shape for a ``Tensor`` input, or None for a Tensor input that needs no gradient
+  (``requires_grad`` False: the work is skipped).
 
 The first line of the docstring is the op's formula; the trace, the pictures and the step
 page show it. ``name`` defaults to the class name in lower case. Nothing is registered:
@@ -61,7 +63,7 @@ class Function:
 
     @staticmethod
     def backward(ctx: Any, grad: Any) -> Any:
-        """One contribution per node input: grad * d(result)/d(input), or None."""
+        """A tuple of one contribution per node input: grad * d(result)/d(input), or None (Tensor only)."""
         raise NotImplementedError("a Function subclass must define backward(ctx, grad)")
 
     @classmethod
@@ -78,9 +80,11 @@ class Function:
         if not nodes:
             raise TypeError(f"{cls.name}: apply() needs at least one Value or Tensor input")
         kind = type(nodes[0])
-        for n in nodes:
-            if type(n) is not kind:
-                raise TypeError(f"{cls.name}: inputs mix {kind.__name__} and {type(n).__name__}")
+        for i, n in enumerate(args):
+            if isinstance(n, Node) and type(n) is not kind:
+                first = next(j for j, a in enumerate(args) if a is nodes[0])
+                raise TypeError(f"{cls.name}: input {i} is a {type(n).__name__} but input {first} is a "
+                                f"{kind.__name__}; an op takes Values or Tensors, not both")
         inputs = tuple(a.data if isinstance(a, Node) else a for a in args)
         out = kind._make(cls, nodes, inputs)
         if isinstance(out.data, Node):

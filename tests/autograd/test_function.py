@@ -101,12 +101,12 @@ def test_apply_passes_constants_through_and_refuses_mixed_or_missing_nodes():
     assert (y.data, x.grad, y.parents) == (12.0, 4.0, (x,))
     with pytest.raises(TypeError, match="scale: apply.. needs at least one Value or Tensor"):
         Scale.apply(1.0, 2.0)
-    with pytest.raises(TypeError, match="scale: inputs mix Value and Tensor"):
+    with pytest.raises(TypeError, match="scale: input 1 is a Tensor but input 0 is a Value; an op takes Values or Tensors, not both"):
         Scale.apply(x, Tensor([[1.0]]))
 
 
 @pytest.mark.parametrize("returned, message", [
-    (lambda g: (g, g), "returned 2 contributions for 1 input"),
+    (lambda g: (g, g), "returned 2 contributions for 1 input;"),
     (lambda g: [g], "returned a list"),
     (lambda g: "oops", "returned a str"),
 ])
@@ -122,7 +122,7 @@ def test_a_rule_returning_the_wrong_shape_is_named(returned, message):
         def backward(ctx, grad):
             return returned(grad)
 
-    with pytest.raises(TypeError, match=f"backward of bad: {message}"):
+    with pytest.raises(TypeError, match=rf"backward of bad \(bad#1\): {message}"):
         Bad.apply(Value(1.0)).backward()
 
 
@@ -216,3 +216,12 @@ def test_a_contribution_the_input_cannot_take_is_named(make_input, contribution,
     with pytest.raises(TypeError, match=rf"backward of op \(op#1\): {message}"):
         y = Op.apply(x)
         (y.sum() if isinstance(y, Tensor) else y).backward()
+
+
+def test_too_few_contributions_are_counted_and_the_node_named():
+    Op = _op(lambda ctx, a, b: a * b, lambda ctx, grad: (grad,), doc="z = a b;  dz/da = b, dz/db = a")
+    with pytest.raises(TypeError, match=r"backward of op \(op#2\): returned 1 contribution for 2 inputs; "
+                                        "return one per input"):
+        Op.apply(Value(1.0), Value(2.0)).backward()
+    with pytest.raises(TypeError, match="op: input 2 is a Tensor but input 0 is a Value"):
+        Op.apply(Value(1.0), 3.0, Tensor([[1.0]]))
