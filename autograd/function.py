@@ -31,6 +31,10 @@ page show it. ``name`` defaults to the class name in lower case. Nothing is regi
 ``gradcheck`` work with any subclass.
 """
 
+from __future__ import annotations
+
+from typing import Any
+
 from .node import Node
 
 __all__ = ["Function"]
@@ -39,7 +43,7 @@ __all__ = ["Function"]
 class Function:
     """Base of every op: a ``forward`` rule and a ``backward`` rule (see the module docstring)."""
 
-    name = "function"
+    name: str = "function"
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
@@ -47,23 +51,23 @@ class Function:
             cls.name = cls.__name__.lower()
 
     @staticmethod
-    def forward(ctx, *inputs):
+    def forward(ctx: Any, *inputs: Any) -> Any:
         """The result's data from the inputs' data; may set ``ctx.saved``."""
         raise NotImplementedError("a Function subclass must define forward(ctx, *inputs)")
 
     @staticmethod
-    def backward(ctx, grad):
+    def backward(ctx: Any, grad: Any) -> Any:
         """One contribution per node input: grad * d(result)/d(input), or None."""
         raise NotImplementedError("a Function subclass must define backward(ctx, grad)")
 
     @classmethod
-    def formula(cls):
+    def formula(cls) -> str:
         """The first line of the docstring: the op's formula and its derivatives."""
         doc = (cls.__doc__ or "").strip()
         return doc.splitlines()[0].strip() if doc else cls.name
 
     @classmethod
-    def apply(cls, *args):
+    def apply(cls, *args: Any) -> Any:
         """Run this op on ``args``: node inputs become the result's parents, other arguments are
         passed to ``forward`` as they are. All node inputs must be of one kind (Value or Tensor)."""
         nodes = tuple(a for a in args if isinstance(a, Node))

@@ -6,6 +6,14 @@ whose ``backward(node, grad)`` returns one contribution per parent) and ``grad``
 walks, so there is exactly one backward loop in the library.
 """
 
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .node import Node
+
 import contextlib
 import gc
 from typing import NamedTuple
@@ -14,7 +22,7 @@ __all__ = ["topological_order", "backprop", "Step", "gc_paused"]
 
 
 @contextlib.contextmanager
-def gc_paused():
+def gc_paused() -> Iterator[None]:
     """Pause Python's cyclic garbage collector inside the block, then restore it.
 
     The engine's graphs hold no reference cycles (rules are named functions, not closures),
@@ -64,12 +72,12 @@ class Step(NamedTuple):
         return f"{name(self.node)} [{self.op}] grad {short(self.grad)} -> {parts}"
 
 
-def topological_order(root):
+def topological_order(root: Node) -> list[Node]:
     """Every node reachable from ``root``, each after all of its parents.
 
     Iterative depth-first search, so a chain of a million nodes needs no recursion.
     """
-    order = []
+    order: list[Node] = []
     visited = {root}
     stack = [(root, iter(root._parents))]
     push, pop, add, append = stack.append, stack.pop, visited.add, order.append
@@ -88,22 +96,27 @@ def topological_order(root):
     return order
 
 
-def backprop(root, seed, zero, accumulate):
+def backprop(root, seed, empty, accumulate=None):
     """Apply the chain rule from ``root`` back to the leaves, one node at a time.
 
-    ``seed`` is added to ``root.grad``; every interior node's grad is first reset with
-    ``zero(node)`` so it holds this pass's gradient only, while leaves accumulate across
+    ``seed`` is added to ``root.grad``; every interior node's grad is first set to ``empty``
+    (0.0 or None) so it holds this pass's gradient only, while leaves accumulate across
     passes (as PyTorch's ``.grad`` does). Each node's rule runs exactly once per pass.
+    A contribution is added with ``accumulate(node, contribution)``, or, where that is None
+    (numbers), with ``node.grad += contribution`` right here, which saves a call per edge.
 
     A generator: it yields ``(node, grad, contributions)`` after applying each node's
     rule, where ``contributions[i]`` is what was added to ``node._parents[i].grad``.
-    ``Value.backward()`` simply runs it to the end; ``backward_steps()`` shows each step.
+    ``backward()`` simply runs it to the end; ``backward_steps()`` shows each step.
     """
     order = topological_order(root)
     for node in order:
         if node._parents:
-            zero(node)
-    accumulate(root, seed)
+            node.grad = empty
+    if accumulate is None:
+        root.grad += seed
+    else:
+        accumulate(root, seed)
     for node in reversed(order):
         parents = node._parents
         if parents:
@@ -112,7 +125,10 @@ def backprop(root, seed, zero, accumulate):
             if type(contributions) is not tuple or len(contributions) != len(parents):
                 contributions = _checked(node, contributions)
             for parent, contribution in zip(parents, contributions):
-                accumulate(parent, contribution)
+                if accumulate is None:
+                    parent.grad += contribution
+                else:
+                    accumulate(parent, contribution)
             yield node, grad, contributions
 
 

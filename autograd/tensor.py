@@ -7,6 +7,11 @@ the same backward loop with this node's own way of clearing and adding gradients
 parameters) or one of its inputs does, so data batches never get a gradient computed.
 """
 
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
 import math
 import numbers
 
@@ -53,9 +58,6 @@ def _rows(data):
     return rows
 
 
-_make = Node._make.__func__  # the one node constructor, called with Tensor as its class
-
-
 def _as_tensor(x, op):
     if isinstance(x, Tensor):
         return x
@@ -78,9 +80,10 @@ class Tensor(Node):
 
     __slots__ = ("requires_grad",)
     records_all = False  # only ops on tensors that require grad are recorded
-    _empty_grad = None
+    _empty_grad: Any = None
 
-    def __init__(self, data, label="", requires_grad=False):
+    def __init__(self, data: Sequence[Sequence[float]] | Tensor, label: str = "",
+                 requires_grad: bool = False) -> None:
         self.data = _rows(data)
         self.grad = None
         self.label = label
@@ -90,22 +93,22 @@ class Tensor(Node):
         self.saved = None
 
     @property
-    def shape(self):
+    def shape(self) -> tuple[int, int]:
         return len(self.data), len(self.data[0])
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         label = f"label={self.label!r}, " if self.label else ""
         op = f"op={self.op!r}, " if self._function is not None else ""
         grad = ", requires_grad=True" if self.requires_grad else ""
         return f"Tensor({label}{op}shape={self.shape}, data={self.data!r:.200}{grad})"
 
-    def item(self):
+    def item(self) -> float:
         """The single float of a (1, 1) tensor."""
         if self.shape != (1, 1):
             raise ValueError(f"item: tensor {self.label!r} has shape {self.shape}, not (1, 1)")
         return self.data[0][0]
 
-    def tolist(self):
+    def tolist(self) -> list[list[float]]:
         """A copy of ``data``."""
         return [list(r) for r in self.data]
 
@@ -113,88 +116,88 @@ class Tensor(Node):
 
     def _binary(self, op, other, name):
         other = _as_tensor(other, name)
-        return _make(Tensor, op, (self, other), (self.data, other.data))
+        return Tensor._make(op, (self, other), (self.data, other.data))
 
     def _rbinary(self, op, other, name):
         other = _as_tensor(other, name)
-        return _make(Tensor, op, (other, self), (other.data, self.data))
+        return Tensor._make(op, (other, self), (other.data, self.data))
 
-    def __add__(self, other):
+    def __add__(self, other: Tensor | float) -> Tensor:
         return self._binary(ops.Add, other, "add")
 
-    def __radd__(self, other):
+    def __radd__(self, other: Tensor | float) -> Tensor:
         return self._rbinary(ops.Add, other, "add")
 
-    def __sub__(self, other):
+    def __sub__(self, other: Tensor | float) -> Tensor:
         return self._binary(ops.Sub, other, "sub")
 
-    def __rsub__(self, other):
+    def __rsub__(self, other: Tensor | float) -> Tensor:
         return self._rbinary(ops.Sub, other, "sub")
 
-    def __mul__(self, other):
+    def __mul__(self, other: Tensor | float) -> Tensor:
         return self._binary(ops.Mul, other, "mul")
 
-    def __rmul__(self, other):
+    def __rmul__(self, other: Tensor | float) -> Tensor:
         return self._rbinary(ops.Mul, other, "mul")
 
-    def __neg__(self):
+    def __neg__(self) -> Tensor:
         return self * -1.0
 
-    def __truediv__(self, other):
+    def __truediv__(self, other: float) -> Tensor:
         if isinstance(other, Tensor) or not isinstance(other, numbers.Real) or isinstance(other, bool):
             raise TypeError(f"div: a Tensor can only be divided by a number, got {type(other).__name__}")
         if other == 0:
             raise ZeroDivisionError(f"div: division by zero (tensor {self.label!r} / 0)")
         return self * (1.0 / other)
 
-    def __matmul__(self, other):
+    def __matmul__(self, other: Tensor) -> Tensor:
         if not isinstance(other, Tensor):
             raise TypeError(f"matmul: expected a Tensor, got {type(other).__name__}")
-        return _make(Tensor, ops.MatMul, (self, other), (self.data, other.data))
+        return Tensor._make(ops.MatMul, (self, other), (self.data, other.data))
 
     def _unary(self, op):
-        return _make(Tensor, op, (self,), (self.data,))
+        return Tensor._make(op, (self,), (self.data,))
 
-    def relu(self):
+    def relu(self) -> Tensor:
         return self._unary(ops.Relu)
 
-    def tanh(self):
+    def tanh(self) -> Tensor:
         return self._unary(ops.Tanh)
 
-    def sigmoid(self):
+    def sigmoid(self) -> Tensor:
         return self._unary(ops.Sigmoid)
 
-    def exp(self):
+    def exp(self) -> Tensor:
         return self._unary(ops.Exp)
 
-    def log(self):
+    def log(self) -> Tensor:
         return self._unary(ops.Log)
 
-    def transpose(self):
+    def transpose(self) -> Tensor:
         return self._unary(ops.Transpose)
 
     T = property(transpose)
 
-    def log_softmax(self):
+    def log_softmax(self) -> Tensor:
         """Row-wise log softmax (each row a set of logits)."""
         return self._unary(ops.LogSoftmax)
 
     def _reduce(self, op, axis):
         if axis not in (None, 0, 1):
             raise ValueError(f"{op.name}: axis must be None, 0 or 1, got {axis!r}")
-        return _make(Tensor, op, (self,), (self.data, axis))
+        return Tensor._make(op, (self,), (self.data, axis))
 
-    def sum(self, axis=None):
+    def sum(self, axis: int | None = None) -> Tensor:
         """Sum of all entries (1, 1), of each column (axis=0 -> (1, cols)) or of each row (axis=1 -> (rows, 1))."""
         return self._reduce(ops.Sum, axis)
 
-    def mean(self, axis=None):
+    def mean(self, axis: int | None = None) -> Tensor:
         """Mean of all entries, of each column (axis=0) or of each row (axis=1); shapes as ``sum``."""
         return self._reduce(ops.Mean, axis)
 
-    def reshape(self, rows, cols):
+    def reshape(self, rows: int, cols: int) -> Tensor:
         """The same entries in row-major order, laid out as (rows, cols)."""
-        return _make(Tensor, ops.Reshape, (self,), (self.data, (rows, cols)))
+        return Tensor._make(ops.Reshape, (self,), (self.data, (rows, cols)))
 
     # what the node contract leaves to each granularity
 
@@ -224,7 +227,7 @@ class Tensor(Node):
         else:
             node.grad = K.add(node.grad, contribution)
 
-    def detach(self):
+    def detach(self) -> Tensor:
         """A new leaf with a copy of the data and the same label, cut off from this graph."""
         return Tensor(self.data, self.label)
 
@@ -256,17 +259,17 @@ class Tensor(Node):
         self.requires_grad = True
 
 
-def linear(x, weight, bias):
+def linear(x: Tensor, weight: Tensor, bias: Tensor) -> Tensor:
     """x W^T + b as one node: x (batch, in), weight (out, in), bias (1, out)."""
     return ops.Linear.apply(x, weight, bias)
 
 
-def cross_entropy(logits, labels):
+def cross_entropy(logits: Tensor, labels: Sequence[int]) -> Tensor:
     """Mean softmax cross-entropy of rows of logits against integer labels, as a (1, 1) tensor (stable)."""
     return ops.SoftmaxCrossEntropy.apply(logits, labels)
 
 
-def mse(predictions, targets):
+def mse(predictions: Tensor, targets: Tensor | Sequence[Sequence[float]]) -> Tensor:
     """Mean of (predictions - targets)**2 over all entries, as a (1, 1) tensor."""
     targets = targets if isinstance(targets, Tensor) else Tensor(targets)
     return ops.MSE.apply(predictions, targets)

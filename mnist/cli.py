@@ -79,7 +79,7 @@ def build_parser():
         prog="python -m mnist", description="Train on real handwritten digits, score a model, "
         "draw digits.", epilog="example: python -m mnist train --epochs 2 --save model.json; "
         "python -m mnist show model.json")
-    sub = parser.add_subparsers(dest="command", required=True, metavar="{train,eval,show}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="{train,eval,show,predict}")
 
     t = sub.add_parser("train", help="train a model and report its test accuracy")
     t.add_argument("--engine", choices=ENGINES, default="fast",
@@ -119,7 +119,20 @@ def build_parser():
     s.add_argument("--activation", choices=ACTIVATIONS, help=ACTIVATION_HELP)
     _data_options(s)
     parser.commands = {"train": t, "eval": e, "show": s}  # so errors show the command's own usage
+    parser.commands["predict"] = _predict_parser(sub)
     return parser
+
+
+def _predict_parser(sub):
+    p = sub.add_parser("predict", help="classify your own images of digits (PNG or PGM)")
+    p.add_argument("model", help="a model file written by train --save or nn's Module.save "
+                   "(.json or .safetensors)")
+    p.add_argument("images", nargs="+", metavar="IMAGE", help="PNG or PGM files, one digit each")
+    p.add_argument("--ascii", action="store_true", help="draw with ASCII only")
+    p.add_argument("--engine", choices=ENGINES, help="default: the engine the model was trained on")
+    p.add_argument("--activation", choices=ACTIVATIONS, help=ACTIVATION_HELP)
+    p.set_defaults(image_size=None)  # the model says which size it takes
+    return p
 
 
 def _check_output(parser, path, option):
@@ -273,12 +286,21 @@ def _show(parser, args):
     return 0
 
 
+def _predict(parser, args):
+    from .predict import predict_files
+
+    engine, side = _load_model(parser, args)
+    unicode = not args.ascii and report.can_draw_unicode(sys.stdout)
+    return predict_files(engine, side, args.images, unicode)
+
+
 def main(argv=None):
     """Run the command line; returns the exit status (0 ok, 1 data/model problem, 2 bad usage)."""
     parser = build_parser()
     try:
         args = parser.parse_args(argv)
-        command = {"train": _train, "eval": _eval, "show": _show}[args.command]
+        command = {"train": _train, "eval": _eval, "show": _show,
+                   "predict": _predict}[args.command]
         return command(parser.commands[args.command], args)
     except SystemExit as e:  # argparse reports bad usage this way
         return e.code if isinstance(e.code, int) else 2

@@ -88,7 +88,7 @@ class Optimizer:
     (slot 0 is the Values' virtual row, slot k >= 1 the k-th array parameter).
     """
 
-    hyperparameters = ()
+    hyperparameters: tuple[str, ...] = ()
 
     def __init__(self, params):
         params = list(params)
