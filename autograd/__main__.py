@@ -16,7 +16,7 @@ def main():
     print("o = tanh(x1*w1 + x2*w2 + b)")
     print(f"forward: n = {n.data:.6f}, o = {o.data:.6f}\n")
     print("backward, one chain-rule step per row:")
-    print(trace(o))
+    print(trace(o, keep_grads=True))  # keep_grads: the gradients printed below
     print("\ngradients: " + ", ".join(f"d{v.label} = {v.grad:.4g}" for v in (x1, w1, x2, w2, b)))
 
 

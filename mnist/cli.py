@@ -189,7 +189,9 @@ def _print_scores(probabilities, labels):
 
 
 def _train(parser, args):
-    from .engines import default_init, make_engine, make_optimizer
+    from nn.init import for_activation
+
+    from .engines import make_engine, make_optimizer
     from .train import train
 
     _check_output(parser, args.save, "--save")
@@ -208,7 +210,7 @@ def _train(parser, args):
     train_set = dataset.downsample(train_set, side)
     test_set = _test_set(args, side)
     sizes = [side * side] + args.hidden + [10]
-    init = default_init(args.activation)
+    init = for_activation(args.activation)
     lr = args.lr or DEFAULT_LR[args.optimizer]
     config = {"engine": args.engine, "sizes": sizes, "activation": args.activation, "init": init,
               "optimizer": args.optimizer, "lr": lr, "epochs": args.epochs,
