@@ -11,7 +11,7 @@ import numbers
 
 from .errors import DataError
 
-__all__ = ["FORMAT", "save_model", "read_model", "layer_sizes", "write_json"]
+__all__ = ["FORMAT", "save_model", "read_model", "read_json", "layer_sizes", "write_json"]
 
 FORMAT = "puregrad-mnist-model"
 
@@ -66,19 +66,25 @@ def layer_sizes(path, state):
     return sizes
 
 
-def read_model(path):
-    """``(config, state_dict, sizes)`` from a model file; DataError naming the file if unusable."""
+def read_json(path, what="model file"):
+    """The JSON object in ``path``; DataError naming the file and ``what`` it should be otherwise."""
     try:
         with open(path, encoding="utf-8") as f:
             text = f.read()
     except (OSError, UnicodeDecodeError) as e:
-        raise DataError(f"{path}: cannot read the model file ({getattr(e, 'strerror', None) or e})") from None
+        raise DataError(f"{path}: cannot read the {what} ({getattr(e, 'strerror', None) or e})") from None
     try:
         obj = json.loads(text)
     except ValueError as e:
-        raise DataError(f"{path}: not a model file (bad or truncated JSON: {e})") from None
+        raise DataError(f"{path}: not a {what} (bad or truncated JSON: {e})") from None
     if not isinstance(obj, dict):
-        raise DataError(f"{path}: not a model file (expected a JSON object)")
+        raise DataError(f"{path}: not a {what} (expected a JSON object)")
+    return obj
+
+
+def read_model(path):
+    """``(config, state_dict, sizes)`` from a model file; DataError naming the file if unusable."""
+    obj = read_json(path)
     if obj.get("format") == FORMAT:
         config, state = obj.get("config"), obj.get("state_dict")
         if not isinstance(config, dict) or not isinstance(state, dict):
