@@ -4,7 +4,7 @@ import shutil
 import subprocess
 
 from .graph import topological_order
-from .trace import short
+from .trace import node_name, short
 
 __all__ = ["to_dot", "render", "GraphvizNotFound"]
 
@@ -24,10 +24,10 @@ def _field(text):
     return text
 
 
-def _describe(node):
+def _describe(node, numbers):
     shape = getattr(node, "shape", None)
     size = f" {shape[0]}x{shape[1]}" if shape else ""
-    title = node.label or ("leaf" if not node._parents else "")
+    title = node_name(node, numbers)
     parts = [f"{title}{size}".strip(), f"data {short(node.data)}", f"grad {short(node.grad)}"]
     return " | ".join(_field(p) for p in parts if p)
 
@@ -39,11 +39,12 @@ def to_dot(root, rankdir="LR"):
     op is an ellipse; edges run in data-flow direction, inputs -> op -> output.
     """
     order = topological_order(root)
+    numbers = {node: i for i, node in enumerate(order)}  # the same numbering as trace.numbering
     ids = {node: f"n{i}" for i, node in enumerate(order)}
     lines = ["digraph autograd {", f"  rankdir={rankdir};", "  node [fontname=monospace];"]
     for node in order:
         nid = ids[node]
-        lines.append(f"  {nid} [shape=record, label={_quote('{ ' + _describe(node) + ' }')}];")
+        lines.append(f"  {nid} [shape=record, label={_quote('{ ' + _describe(node, numbers) + ' }')}];")
         if node._parents:
             lines.append(f"  {nid}_op [shape=ellipse, label={_quote(node.op)}];")
             lines.append(f"  {nid}_op -> {nid};")

@@ -16,14 +16,17 @@ Nothing else is needed: the batch order of an epoch is a function of the seed an
 (see ``train.py``), and the training set is chosen again from the config.
 """
 
+import json
 import math
 import os
 import signal
 import threading
 from contextlib import contextmanager
 
+from nn.saving import FORMAT as MODEL_FORMAT, OLD_FORMATS
+
 from .errors import DataError
-from .model_file import FORMAT as MODEL_FORMAT, layer_sizes, read_json, write_json
+from .model_file import layer_sizes, write_json
 from .train import EvalEvery, RunState
 
 __all__ = ["FORMAT", "VERSION", "Checkpoint", "default_path", "write_checkpoint", "read_checkpoint",
@@ -88,6 +91,23 @@ def _is_count(x, low=0):
     return isinstance(x, int) and not isinstance(x, bool) and x >= low
 
 
+def _read_json(path):
+    """The JSON object in ``path``; DataError naming the file otherwise."""
+    try:
+        with open(path, "rb") as f:
+            data = f.read()
+    except OSError as e:
+        raise DataError(f"{path}: cannot read the checkpoint ({e.strerror or e})") from None
+    try:
+        obj = json.loads(data)
+    except (ValueError, RecursionError) as e:  # UnicodeDecodeError is a ValueError too
+        raise DataError(f"{path}: not a checkpoint (bad or truncated JSON: "
+                        f"{e or 'nested too deeply'})") from None
+    if not isinstance(obj, dict):
+        raise DataError(f"{path}: not a checkpoint (expected a JSON object)")
+    return obj
+
+
 def read_checkpoint(path):
     """A ``Checkpoint`` from ``path``; DataError naming the file and the first problem otherwise.
 
@@ -95,9 +115,9 @@ def read_checkpoint(path):
     layer sizes against the config, the position, and the metrics' lists. The optimizer and
     scheduler states are checked when they are loaded.
     """
-    obj = read_json(path, "checkpoint")
+    obj = _read_json(path)
     if obj.get("format") != FORMAT:
-        if obj.get("format") == MODEL_FORMAT or "layers.0.weight" in obj:
+        if obj.get("format") in (MODEL_FORMAT, *OLD_FORMATS) or "layers.0.weight" in obj:
             raise DataError(f"{path}: a model file, not a checkpoint (train writes checkpoints "
                             f"beside --save, as NAME.ckpt.json)")
         raise DataError(f"{path}: not a checkpoint (no \"format\": \"{FORMAT}\")")

@@ -29,6 +29,7 @@ ENGINES = ("fast", "scalar")
 ACTIVATIONS = ("relu", "tanh", "sigmoid")
 OPTIMIZERS = ("sgd", "adam", "adamw")
 DEFAULT_LR = {"sgd": 0.1, "adam": 3e-3, "adamw": 3e-3}  # measured: adam 3e-3 gives 96.4% in one epoch
+ACTIVATION_HELP = "for a model file that does not record its activation (default relu)"
 TIMING_NOTE = ("'config', 'epochs' and 'evaluations' are the same for the same command and seed, "
                "resumed or not; wall-clock figures are kept apart under 'timings'")
 SCALAR_TEST_SIZE = 1000  # scoring 10,000 images on the scalar engine takes longer than an epoch
@@ -100,7 +101,7 @@ def build_parser():
         prog="python -m mnist", description="Train on real handwritten digits, score a model, "
         "draw digits.", epilog="example: python -m mnist train --epochs 2 --save model.json; "
         "python -m mnist show model.json")
-    sub = parser.add_subparsers(dest="command", required=True, metavar="{train,eval,show}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="{train,eval,show,predict}")
 
     # defaults are None here and filled in by _settle, so --resume can tell what was given
     t = sub.add_parser("train", help="train a model and report its test accuracy",
@@ -139,8 +140,10 @@ def build_parser():
     _data_options(t, "use the first N test images (default all 10000; 1000 on the scalar engine)")
 
     e = sub.add_parser("eval", help="accuracy and confusion matrix of a saved model")
-    e.add_argument("model", help="a model file written by train --save")
+    e.add_argument("model", help="a model file written by train --save or nn's Module.save "
+                   "(.json or .safetensors)")
     e.add_argument("--engine", choices=ENGINES, help="default: the engine the model was trained on")
+    e.add_argument("--activation", choices=ACTIVATIONS, help=ACTIVATION_HELP)
     _data_options(e)
 
     s = sub.add_parser("show", help="draw test digits (with a model: the ones it gets wrong)")
@@ -149,9 +152,23 @@ def build_parser():
     s.add_argument("--all", action="store_true", help="with a model: show right answers too")
     s.add_argument("--ascii", action="store_true", help="draw with ASCII only")
     s.add_argument("--engine", choices=ENGINES, help="default: the engine the model was trained on")
+    s.add_argument("--activation", choices=ACTIVATIONS, help=ACTIVATION_HELP)
     _data_options(s)
     parser.commands = {"train": t, "eval": e, "show": s}  # so errors show the command's own usage
+    parser.commands["predict"] = _predict_parser(sub)
     return parser
+
+
+def _predict_parser(sub):
+    p = sub.add_parser("predict", help="classify your own images of digits (PNG or PGM)")
+    p.add_argument("model", help="a model file written by train --save or nn's Module.save "
+                   "(.json or .safetensors)")
+    p.add_argument("images", nargs="+", metavar="IMAGE", help="PNG or PGM files, one digit each")
+    p.add_argument("--ascii", action="store_true", help="draw with ASCII only")
+    p.add_argument("--engine", choices=ENGINES, help="default: the engine the model was trained on")
+    p.add_argument("--activation", choices=ACTIVATIONS, help=ACTIVATION_HELP)
+    p.set_defaults(image_size=None)  # the model says which size it takes
+    return p
 
 
 def _check_output(parser, path, option):
@@ -353,11 +370,29 @@ def _load_model(parser, args):
 
     config, state, sizes = read_model(args.model)
     side = _image_size(parser, args, sizes)
+    if config.get("image_size", side) != side:
+        raise DataError(f"{args.model}: the config says {config['image_size']}x"
+                        f"{config['image_size']} images but the model takes {side * side} inputs")
     name = args.engine or config.get("engine", "fast")
     if name not in ENGINES:
         raise DataError(f"{args.model}: unknown engine {name!r} in the config")
-    engine = make_engine(name, sizes, config.get("activation", "relu"), state=state)
+    engine = make_engine(name, sizes, _activation(parser, args, config, side), state=state)
     return engine, side
+
+
+def _activation(parser, args, config, side):
+    """The model's activation: the one its file records, else --activation, else relu with a warning."""
+    recorded, chosen = config.get("activation"), getattr(args, "activation", None)
+    if recorded is not None and recorded not in ACTIVATIONS:
+        raise DataError(f"{args.model}: unknown activation {recorded!r} in the config")
+    if recorded and chosen and chosen != recorded:
+        parser.error(f"--activation {chosen} does not match {args.model}, which was "
+                     f"trained with {recorded}")
+    if not recorded and not chosen:
+        size = "" if "image_size" in config else f" and {side}x{side} images (its {side * side} inputs)"
+        print(f"warning: {args.model} does not record its configuration; assuming relu "
+              f"(choose with --activation){size}", file=sys.stderr)
+    return recorded or chosen or "relu"
 
 
 def _eval(parser, args):
@@ -393,6 +428,14 @@ def _show(parser, args):
     return 0
 
 
+def _predict(parser, args):
+    from .predict import predict_files
+
+    engine, side = _load_model(parser, args)
+    unicode = not args.ascii and report.can_draw_unicode(sys.stdout)
+    return predict_files(engine, side, args.images, unicode)
+
+
 def main(argv=None):
     """Run the command line; returns the exit status (0 ok, 1 data/model problem, 2 bad usage)."""
     parser = build_parser()
@@ -400,7 +443,8 @@ def main(argv=None):
         args, extras = parser.parse_known_args(argv)
         if extras:  # name the subcommand in the message, as for any other bad option
             parser.commands[args.command].reject(extras)
-        command = {"train": _train, "eval": _eval, "show": _show}[args.command]
+        command = {"train": _train, "eval": _eval, "show": _show,
+                   "predict": _predict}[args.command]
         return command(parser.commands[args.command], args)
     except SystemExit as e:  # argparse reports bad usage this way
         return e.code if isinstance(e.code, int) else 2

@@ -81,14 +81,16 @@ def top_k(probabilities, k=3):
 
 
 def format_prediction(pixels, rows, cols, true, probabilities, title="", unicode=True):
-    """A drawn digit with its true label, the prediction and the top-3 probabilities beside it."""
+    """A drawn digit with its true label (unless None), the prediction and the top-3
+    probabilities beside it."""
     picture = draw_digit(pixels, rows, cols, unicode)
     caption = [title] if title else []
-    caption.append(f"true label  {true}")
+    if true is not None:
+        caption.append(f"true label  {true}")
     if probabilities is not None:
         best = top_k(probabilities, 3)
-        verdict = "right" if best[0][0] == true else "WRONG"
-        caption.append(f"predicted   {best[0][0]}  ({verdict})")
+        verdict = "" if true is None else "  (right)" if best[0][0] == true else "  (WRONG)"
+        caption.append(f"predicted   {best[0][0]}{verdict}")
         caption.append("top-3       " + "  ".join(f"{c}: {p:.3f}" for c, p in best))
     frame = "+" + "-" * cols + "+"
     body = [frame] + ["|" + line + "|" for line in picture] + [frame]

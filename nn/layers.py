@@ -108,6 +108,7 @@ class Sequential(Module):
             if not isinstance(m, Module):
                 raise TypeError(f"Sequential: item {i} is a {type(m).__name__}, not an nn.Module")
         self.layers = list(modules)
+        self.label_parameters()  # layers.0.weight, ...: the state dict's names
 
     def __call__(self, x):
         for layer in self.layers:

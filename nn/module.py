@@ -30,12 +30,10 @@ The scalar ``Layer`` yields ``weight`` (its neurons' weights, ``[out][in]``) and
 ``layers``, which gives the shared names ``layers.{i}.weight`` / ``layers.{i}.bias``.
 """
 
-import json
-import numbers
-import os
-import tempfile
-
 from autograd import Value
+
+from .safetensors_format import is_number, nested_shape
+from .saving import read_model, write_json_atomic, write_model
 
 __all__ = ["Module", "flat", "is_array_parameter", "write_json_atomic"]
 
@@ -131,62 +129,21 @@ def _write(t, values):
 
 def _shape_problem(value, shape):
     """Why ``value`` is not nested lists of numbers of ``shape``, or None if it is."""
-    def number(x):
-        return isinstance(x, numbers.Real) and not isinstance(x, bool)
-
     if not shape:
-        return None if number(value) else f"expected a number, got {type(value).__name__}"
+        return None if is_number(value) else f"expected a number, got {type(value).__name__}"
     if not isinstance(value, (list, tuple)):
         return f"expected a list of shape {list(shape)}, got {type(value).__name__}"
     if len(value) != shape[0]:
-        return f"expected shape {list(shape)}, got length {len(value)} on axis 0"
+        got = nested_shape(value)
+        return (f"expected shape {list(shape)}, got " +
+                (str(got) if got else f"length {len(value)} on axis 0"))
+    if len(shape) == 1 and all(type(x) is float for x in value):  # the usual row, without ABC checks
+        return None
     for i, item in enumerate(value):
         problem = _shape_problem(item, shape[1:])
         if problem is not None:
             return f"at [{i}]: {problem}" if len(shape) > 1 else f"item {i}: {problem}"
     return None
-
-
-def write_json_atomic(path, obj):
-    """Write ``obj`` as JSON to ``path`` so that ``path`` is always either the old file or the new.
-
-    The text goes to a temporary file in the same folder, is flushed and fsync'ed, then
-    ``os.replace`` swaps it in (atomic on POSIX and Windows), and the folder is fsync'ed so the
-    rename survives a crash. On any failure the temporary file is removed and the old file is
-    left as it was.
-    """
-    text = json.dumps(obj)  # serialise first: a bad value fails before the disk is touched
-    folder = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(dir=folder, prefix="." + os.path.basename(path) + ".", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
-        raise
-    _sync_folder(folder)
-
-
-def _sync_folder(folder):
-    """Best effort: make the rename itself durable (POSIX); the new file is already complete."""
-    if not hasattr(os, "O_DIRECTORY"):
-        return
-    try:
-        fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
 
 
 class Module:
@@ -231,10 +188,27 @@ class Module:
     def zero_grad(self):
         """Reset gradients: a Value's ``grad`` to 0.0, an array parameter's ``grad`` to None."""
         for p in self.parameters():
-            if isinstance(p, Value):
-                p.grad = 0.0
+            p.grad = 0.0 if isinstance(p, Value) else None
+
+    def label_parameters(self):
+        """Label every parameter with its state-dict name, so steps, traces and pictures name it:
+        ``layers.0.weight[3][1]`` for one weight of a scalar layer, ``layers.0.weight`` for an array.
+
+        The models call this when they are built; call it again after building your own. Returns self.
+        """
+        for name, t in self.named_tensors():
+            if isinstance(t, flat):
+                t.param.label = name
+            elif isinstance(t, Value) or is_array_parameter(t):
+                t.label = name
             else:
-                p.grad = None
+                for i, item in enumerate(t):
+                    if isinstance(item, Value):
+                        item.label = f"{name}[{i}]"
+                    else:
+                        for j, v in enumerate(item):
+                            v.label = f"{name}[{i}][{j}]"
+        return self
 
     def train(self, mode=True):
         """Set ``training`` on this module and every descendant; returns self."""
@@ -287,18 +261,23 @@ class Module:
             _write(t, state[name])
         return self
 
-    def save(self, path):
-        """Write ``state_dict()`` to ``path`` as JSON, atomically (the old file survives any failure)."""
-        write_json_atomic(path, self.state_dict())
+    def save(self, path, config=None):
+        """Write ``state_dict()`` and ``config`` (a JSON-ready dict, recorded as is) to ``path``.
+
+        ``*.safetensors`` is written in the safetensors format (float64, PyTorch's names and
+        shapes), any other name as JSON (see ``nn.saving``). Atomic: the old file survives any
+        failure, and a new file gets the permissions ``open()`` would give it.
+        """
+        write_model(path, self.state_dict(), config)
 
     def load(self, path):
-        """Read a JSON state dict from ``path`` into this model (see ``load_state_dict``); returns self."""
-        with open(path, encoding="utf-8") as f:
-            text = f.read()
-        try:
-            state = json.loads(text)
-        except ValueError as e:
-            raise ValueError(f"{path}: not a valid model file (bad or truncated JSON: {e})") from None
+        """Read a model file (JSON or ``*.safetensors``, see ``save``) into this model; returns self.
+
+        A file that is not a model file, or holds other names or shapes than this model's,
+        raises a one-line ValueError naming the file, and the model is left as it was. The
+        file's config is not checked against the model; ``nn.saving.read_model`` returns it.
+        """
+        state, _ = read_model(path)
         try:
             return self.load_state_dict(state)
         except ValueError as e:

@@ -88,7 +88,7 @@ class Optimizer:
     (slot 0 is the Values' virtual row, slot k >= 1 the k-th array parameter).
     """
 
-    hyperparameters = ()
+    hyperparameters: tuple[str, ...] = ()
 
     def __init__(self, params):
         params = list(params)
@@ -137,7 +137,24 @@ class Optimizer:
         return shapes + [[len(r) for r in a.data] for a in self.arrays]
 
     def state_dict(self):
-        """{"optimizer": name, "hyperparameters": {...}, "state": [per slot: None or {...}]}, a JSON-ready copy."""
+        """Everything ``step()`` depends on besides the parameters, as a JSON-ready copy::
+
+            {"optimizer": "Adam",                       # the class name, checked on loading
+             "hyperparameters": {"lr": 0.003, "betas": [0.9, 0.999], "eps": 1e-08,
+                                 "weight_decay": 0.0},  # SGD: lr, momentum, dampening,
+                                                        # nesterov, weight_decay
+             "state": [slot 0, slot 1, ...]}
+
+        ``state`` has one slot per parameter group in ``step()``'s order: slot 0 for all the
+        scalar ``Value``s together (one virtual row of ``len(values)``), then slot k for the
+        k-th array parameter (its rows are the parameter's ``.data`` rows). A slot is None until
+        the first step that touches it, then ``{"step": int, ...}`` with rows of floats of the
+        parameter's shape: Adam and AdamW keep ``exp_avg`` and ``exp_avg_sq``; SGD keeps
+        ``momentum_buffer`` (None without momentum; plain SGD keeps no state at all).
+        ``json.dumps`` takes it as is (tuples become lists). Unlike PyTorch's
+        ``{"state": {index: ...}, "param_groups": [...]}`` there is one group, so the
+        hyperparameters sit at the top level.
+        """
         def copy(x):
             return [list(r) for r in x] if isinstance(x, list) else x
         return {
@@ -147,7 +164,14 @@ class Optimizer:
         }
 
     def load_state_dict(self, state):
-        """Restore hyperparameters and per-parameter state; checks everything before changing anything."""
+        """Restore what ``state_dict()`` returned (or its JSON round trip) into this optimizer.
+
+        The optimizer must be built over the same parameters in the same order: the class
+        name, the hyperparameters' names, the number of slots and every row's length are
+        checked first, and a ValueError names the first mismatch with nothing changed. The
+        hyperparameters (``lr`` included) are restored too, as PyTorch restores its
+        param_groups; the state rows are copied, so later steps do not change ``state``.
+        """
         name = type(self).__name__
         if not isinstance(state, dict) or state.get("optimizer") != name:
             got = state.get("optimizer") if isinstance(state, dict) else type(state).__name__

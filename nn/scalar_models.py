@@ -64,6 +64,7 @@ class Neuron(Module):
         self.w = [Value(v) for v in weights]
         self.b = Value(bias)
         self.name = name
+        self.label_parameters()  # w[0], ..., b: so steps and traces name each weight
 
     @property
     def nin(self):
@@ -89,6 +90,7 @@ class Layer(Module):
                         for j, (w, b) in enumerate(zip(weight, bias))]
         self.activation = check_activation(activation, name)
         self.nin, self.nout, self.name = nin, nout, name
+        self.label_parameters()  # weight[j][i], bias[j], as in the state dict
 
     def __call__(self, x):
         pairs = _prepare(x, self.nin, self.name)
@@ -122,6 +124,7 @@ class MLP(Module):
         rng = _init.as_rng(rng)
         self.layers = [Layer(fan_in, fan_out, act, init, rng, name=f"MLP layer {i} ({fan_in} -> {fan_out})")
                        for i, (fan_in, fan_out, act) in enumerate(plan)]
+        self.label_parameters()  # layers.0.weight[j][i], ...: the state dict's names
 
     @property
     def nin(self):

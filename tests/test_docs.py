@@ -1,10 +1,10 @@
 """Every Python example in README.md and docs/ runs here, with its shown output checked.
 
 Python examples are doctest sessions in ```pycon blocks; a plain ```python block would go
-unchecked, so it is rejected. A block that needs an optional package not installed for the
-tests (PyTorch, say) is fenced ```python needs=torch and runs, after the page's pycon examples
-and in the same folder, wherever that package is importable. Shell blocks (install and run
-commands) are what .ci/run does.
+unchecked, so it is rejected. A block that needs optional packages not installed for the
+tests (PyTorch, say) is fenced ```python needs=torch (or needs=torch,safetensors) and runs,
+after the page's pycon examples and in the same folder, wherever those packages are
+importable. Shell blocks (install and run commands) are what .ci/run does.
 """
 
 import doctest
@@ -17,7 +17,7 @@ import pytest
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 PAGES = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
 PYCON = re.compile(r"^```pycon\n(.*?)^```", re.S | re.M)
-NEEDS = re.compile(r"^```python needs=(\w+)\n(.*?)^```", re.S | re.M)
+NEEDS = re.compile(r"^```python needs=([\w,]+)\n(.*?)^```", re.S | re.M)
 
 
 def _doctest_for(path):
@@ -51,8 +51,9 @@ OPTIONAL = [(path, m.group(1), m.group(2)) for path in PAGES
 
 @pytest.mark.parametrize("path, package, code", OPTIONAL, ids=[f"{p.name}-{pkg}" for p, pkg, _ in OPTIONAL])
 def test_blocks_needing_optional_packages_run_where_installed(path, package, code, tmp_path, monkeypatch):
-    if importlib.util.find_spec(package) is None:
-        pytest.skip(f"{package} is not installed (optional; the block documents using it)")
+    missing = [name for name in package.split(",") if importlib.util.find_spec(name) is None]
+    if missing:
+        pytest.skip(f"{', '.join(missing)} not installed (optional; the block documents using it)")
     monkeypatch.chdir(tmp_path)
     _run_examples(path)  # the block reads what the page's examples wrote
     exec(compile(code, f"{path.name} (```python needs={package})", "exec"), {})

@@ -15,5 +15,5 @@ def isolated(tmp_path, monkeypatch):
 
 @pytest.fixture
 def data(tmp_path):
-    """A tiny MNIST folder: 60 training and 20 test images, random pixels, labels cycling 0-9."""
+    """A small MNIST-format data folder: 60 training and 20 test images."""
     return write_dataset(tmp_path / "data", n_train=60, n_test=20)

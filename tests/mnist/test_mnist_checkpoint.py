@@ -12,23 +12,16 @@ from pathlib import Path
 
 import pytest
 from hypothesis import given, settings, strategies as st
-from mnist_files import random_digits
+from mnist_files import random_digits, run
 
 from mnist import dataset, engines
 from mnist.checkpoint import default_path, interrupts_held, read_checkpoint, write_checkpoint
-from mnist.cli import main
 from mnist.digits import Digits
 from mnist.train import EvalEvery, RunState, train
 
 ROOT = Path(__file__).resolve().parents[2]
 TINY = ["--train-size", "60", "--test-size", "20", "--hidden", "8", "--image-size", "7",
         "--batch-size", "10"]  # 6 batches an epoch
-
-
-def run(capsys, *argv):
-    code = main([str(a) for a in argv])
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def results(model, metrics):

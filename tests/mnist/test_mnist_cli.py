@@ -6,19 +6,12 @@ import sys
 from pathlib import Path
 
 import pytest
-from mnist_files import write_dataset
+from mnist_files import run, write_dataset
 
-from mnist.cli import main
 
 ROOT = Path(__file__).resolve().parents[2]
 TINY = ["--engine", "scalar", "--image-size", "7", "--hidden", "8", "--train-size", "40",
         "--test-size", "20", "--epochs", "2", "--batch-size", "10", "--lr", "0.01"]
-
-
-def run(capsys, *argv):
-    code = main([str(a) for a in argv])
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 BAD_TRAIN = [

@@ -50,6 +50,9 @@ def test_top_k_and_prediction_caption():
     assert len(text.splitlines()) == 16
     plain = report.format_prediction([0.0] * 49, 7, 7, 3, None)
     assert "true label  3" in plain and "predicted" not in plain
+    unknown = report.format_prediction([0.0] * 49, 7, 7, None, probs, title="mine.png")
+    assert unknown.splitlines()[:3] == ["+-------+  mine.png", "|       |  predicted   2",
+                                        "|       |  top-3       2: 0.600  7: 0.250  1: 0.100"]
 
 
 def test_unicode_detection():

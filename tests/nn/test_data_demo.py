@@ -62,8 +62,8 @@ def test_nan_loss_names_the_step(monkeypatch):
         X[0][0] = float("nan")
         return X, y
     monkeypatch.setattr(nn.data, "make_moons", poisoned)
-    # relu(nan) is 0.0, so step 0's loss is finite; its NaN gradient poisons the weights for step 1
-    with pytest.raises(FloatingPointError, match="step 1: loss is nan"):
+    # relu(nan) is nan, so the very first loss is NaN and says so (it used to hide behind relu's 0)
+    with pytest.raises(FloatingPointError, match="step 0: loss is nan"):
         demo.train(steps=2, log=None)
 
 
