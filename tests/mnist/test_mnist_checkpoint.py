@@ -24,6 +24,11 @@ TINY = ["--train-size", "60", "--test-size", "20", "--hidden", "8", "--image-siz
         "--batch-size", "10"]  # 6 batches an epoch
 
 
+def _default_ctrl_c():
+    """In the child: SIGINT as a terminal's Ctrl-C, even if this process was started ignoring it."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def results(model, metrics):
     """What must not depend on stopping and resuming: the model file, and the metrics but timings."""
     m = json.loads(metrics.read_text())
@@ -138,7 +143,8 @@ def test_sigint_keeps_the_last_checkpoint_and_leaves_no_partial_file(tmp_path, d
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     proc = subprocess.Popen([sys.executable, "-m", "mnist", "train", "--data-dir", str(data), *TINY,
                              "--epochs", "10000", "--save", str(model)], cwd=tmp_path, env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            preexec_fn=_default_ctrl_c)
     deadline = time.monotonic() + 120
     while not ckpt.exists() and proc.poll() is None and time.monotonic() < deadline:
         time.sleep(0.05)

@@ -82,7 +82,8 @@ def test_demo_bad_options_give_one_line(capsys, argv, words):
 def test_demo_ctrl_c_ends_with_one_line():
     env = {**os.environ, "PYTHONPATH": str(ROOT), "PYTHONUNBUFFERED": "1"}
     proc = subprocess.Popen([sys.executable, "-m", "nn.demo", "--steps", "100000"], env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     assert proc.stdout.readline().startswith("MLP(2, [16, 16, 1])")
     assert proc.stdout.readline().startswith("step   0")  # training has started
     proc.send_signal(signal.SIGINT)
