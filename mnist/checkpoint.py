@@ -25,6 +25,7 @@ from contextlib import contextmanager
 
 from nn.saving import FORMAT as MODEL_FORMAT, OLD_FORMATS
 
+from .engines import schedule_name
 from .errors import DataError
 from .model_file import layer_sizes, write_json
 from .train import EvalEvery, RunState
@@ -34,7 +35,7 @@ __all__ = ["FORMAT", "VERSION", "Checkpoint", "default_path", "write_checkpoint"
 
 FORMAT, VERSION = "puregrad-mnist-checkpoint", 1
 CONFIG_KEYS = ("engine", "sizes", "activation", "init", "optimizer", "lr", "epochs", "batch_size",
-               "train_size", "subset", "test_size", "image_size", "seed", "eval_every")
+               "train_size", "subset", "test_size", "image_size", "seed", "eval_every", "lr_schedule")
 COUNT_KEYS = ("epochs", "batch_size", "train_size", "test_size", "image_size", "seed")
 RECORDS = {"epochs": {"epoch", "loss", "train_accuracy", "test_accuracy", "batch_losses"},
            "evaluations": {"epoch", "batch", "test_accuracy", "test_size"},
@@ -140,10 +141,14 @@ def read_checkpoint(path):
     if not all(isinstance(options.get(k), (str, type(None))) for k in ("data_dir", "save", "metrics")) \
             or not (options.get("checkpoint_every") is None or _is_count(options["checkpoint_every"], 1)):
         raise DataError(f"{path}: the checkpoint's options are not paths and a batch count")
-    try:
-        EvalEvery.parse(str(config["eval_every"]))
-    except ValueError as e:
-        raise DataError(f"{path}: the checkpoint's config has eval_every {e}") from None
+    for key, parse in (("eval_every", EvalEvery.parse), ("lr_schedule", schedule_name)):
+        try:
+            parse(str(config[key]))
+        except ValueError as e:
+            raise DataError(f"{path}: the checkpoint's config has {key} {e}") from None
+    if (config["lr_schedule"] != "none") != isinstance(obj["lr_scheduler"], dict):
+        raise DataError(f"{path}: the checkpoint's lr_scheduler does not match its config's "
+                        f"lr_schedule {config['lr_schedule']!r}")
     if layer_sizes(path, obj["model"]) != config["sizes"]:
         raise DataError(f"{path}: the model's layer sizes {layer_sizes(path, obj['model'])} differ "
                         f"from the config's {config['sizes']}")

@@ -35,10 +35,10 @@ TIMING_NOTE = ("'config', 'epochs' and 'evaluations' are the same for the same c
 SCALAR_TEST_SIZE = 1000  # scoring 10,000 images on the scalar engine takes longer than an epoch
 TRAIN_DEFAULTS = {"engine": "fast", "subset": "balanced", "epochs": 1, "batch_size": 100,
                   "hidden": [128], "activation": "relu", "optimizer": "adam", "seed": 0,
-                  "eval_every": EvalEvery()}
+                  "eval_every": EvalEvery(), "lr_schedule": "none"}
 # options that shape the weights: a resumed run takes them from its checkpoint and refuses others
 FIXED_BY_CHECKPOINT = ("engine", "hidden", "image_size", "activation", "optimizer", "lr",
-                       "batch_size", "train_size", "subset", "seed")
+                       "lr_schedule", "batch_size", "train_size", "subset", "seed")
 # options a checkpoint keeps for its resumed run, which may give others
 RUN_OPTIONS = ("data_dir", "save", "metrics", "checkpoint_every")
 
@@ -69,6 +69,15 @@ _seed = _checked(int, "a whole number", lambda v: v >= 0, lambda v: f"{v} is neg
 def _eval_every(text):
     try:
         return EvalEvery.parse(text)
+    except ValueError as e:
+        raise argparse.ArgumentTypeError(str(e)) from None
+
+
+def _lr_schedule(text):
+    from .engines import schedule_name
+
+    try:
+        return schedule_name(text)
     except ValueError as e:
         raise argparse.ArgumentTypeError(str(e)) from None
 
@@ -122,6 +131,9 @@ def build_parser():
     t.add_argument("--optimizer", choices=OPTIMIZERS, help="default adam")
     t.add_argument("--lr", type=_rate, help="learning rate (default 0.1 for sgd, 0.003 for adam "
                    "and adamw)")
+    t.add_argument("--lr-schedule", type=_lr_schedule, metavar="cosine|step:N:GAMMA",
+                   help="cosine: anneal the rate to 0 over the run, stepped every batch; "
+                   "step:N:GAMMA: multiply it by GAMMA every N epochs (default none)")
     t.add_argument("--seed", type=_seed, help="weights, sample and batch order "
                    "(default 0); the same seed gives the same metrics")
     t.add_argument("--eval-every", type=_eval_every, metavar="N|N epochs|end",
@@ -223,6 +235,14 @@ def _flag(name, value):
     return f"--{name.replace('_', '-')} {shown}"
 
 
+def _near(path):
+    """A path kept absolute in a checkpoint, relative again if it lies below this folder."""
+    if not isinstance(path, str):
+        return path
+    relative = os.path.relpath(path)
+    return path if relative.startswith(os.pardir) else relative
+
+
 def _resume(parser, args):
     """Read ``--resume``'s checkpoint and settle the options from it; refuse a conflicting one."""
     checkpoint = read_checkpoint(args.resume)
@@ -235,6 +255,9 @@ def _resume(parser, args):
             parser.error(f"{_flag(name, given)} does not match {args.resume}, which was trained "
                          f"with {_flag(name, value)}")
         setattr(args, name, value)
+    if args.lr_schedule == "cosine" and args.epochs not in (None, config["epochs"]):
+        parser.error(f"--epochs {args.epochs} does not match {args.resume}, whose cosine schedule "
+                     f"spans --epochs {config['epochs']}")
     args.epochs = args.epochs or config["epochs"]
     if args.epochs < done:
         parser.error(f"--epochs {args.epochs}: {args.resume} has already trained {done} epochs")
@@ -242,7 +265,7 @@ def _resume(parser, args):
     args.eval_every = args.eval_every or EvalEvery.parse(config["eval_every"])
     for name in RUN_OPTIONS:
         if getattr(args, name) is None:
-            setattr(args, name, checkpoint.options.get(name))
+            setattr(args, name, _near(checkpoint.options.get(name)))
     return checkpoint
 
 
@@ -270,6 +293,16 @@ def _settle(parser, args):
     return checkpoint
 
 
+def _schedule_words(args, per_epoch):
+    """How the rate changes, for the first line: " (cosine to 0 over 600 batches)" or ""."""
+    if args.lr_schedule == "cosine":
+        return f" (cosine to 0 over {args.epochs * per_epoch} batches)"
+    if args.lr_schedule.startswith("step:"):
+        _, size, gamma = args.lr_schedule.split(":")
+        return f" (x{gamma} every {size} epoch{'s' if size != '1' else ''})"
+    return ""
+
+
 def _interrupted(args, last):
     """The one line printed on Ctrl-C: where the last checkpoint is and the command to resume."""
     if last is not None:
@@ -282,7 +315,7 @@ def _interrupted(args, last):
 
 
 def _train(parser, args):
-    from .engines import default_init, make_engine, make_optimizer
+    from .engines import default_init, make_engine, make_optimizer, make_scheduler
     from .train import train
 
     checkpoint = _settle(parser, args)
@@ -302,20 +335,25 @@ def _train(parser, args):
               "optimizer": args.optimizer, "lr": args.lr, "epochs": args.epochs,
               "batch_size": args.batch_size, "train_size": len(train_set), "subset": args.subset,
               "test_size": len(test_set), "image_size": side, "seed": args.seed,
-              "eval_every": str(args.eval_every)}
+              "eval_every": str(args.eval_every), "lr_schedule": args.lr_schedule}
     options = {name: getattr(args, name) for name in RUN_OPTIONS}
     options.update({name: path and os.path.abspath(path) for name, path in options.items()
                     if name != "checkpoint_every"})
     engine = make_engine(args.engine, sizes, args.activation, seed=args.seed, init=init)
     optimizer = make_optimizer(args.optimizer, engine.model.parameters(), args.lr)
+    per_epoch = math.ceil(len(train_set) / args.batch_size)
+    scheduler, step_per = make_scheduler(args.lr_schedule, optimizer, args.epochs, per_epoch)
     if checkpoint:
-        try:  # each checks the whole state before changing anything
+        try:  # each checks the whole state before changing anything; the optimizer holds the rate
             engine.model.load_state_dict(checkpoint.model)
             optimizer.load_state_dict(checkpoint.optimizer)
+            if scheduler is not None:
+                scheduler.load_state_dict(checkpoint.lr_scheduler)
         except ValueError as e:
             raise DataError(f"{args.resume}: {e}") from None
     print(f"training on the {args.engine} engine: {' -> '.join(map(str, sizes))} "
-          f"({args.activation}), {args.optimizer} lr {args.lr:g}, {len(train_set)} training "
+          f"({args.activation}), {args.optimizer} lr {args.lr:g}{_schedule_words(args, per_epoch)}, "
+          f"{len(train_set)} training "
           f"images {side}x{side}, batch {args.batch_size}, {args.epochs} epoch(s), seed {args.seed}")
     if args.engine == "scalar" and len(train_set) * side * side > 5000 * 784:
         print("note: the scalar engine builds one node per multiply and trains tens of images per "
@@ -330,14 +368,16 @@ def _train(parser, args):
     def keep(state):
         nonlocal last
         with interrupts_held():  # so `last` names the file on disk whenever Ctrl-C comes
-            write_checkpoint(args.checkpoint, config, options, engine.model, optimizer, state)
+            write_checkpoint(args.checkpoint, config, options, engine.model, optimizer, state,
+                             scheduler)
             last = (state.epoch, state.batch)
 
     try:
         state, probabilities = train(
             engine, optimizer, train_set, test_set, args.epochs, args.batch_size, args.seed,
             progress=_progress(), eval_every=args.eval_every, state=checkpoint and checkpoint.state,
-            checkpoint_every=args.checkpoint_every, on_checkpoint=keep if args.checkpoint else None)
+            checkpoint_every=args.checkpoint_every, on_checkpoint=keep if args.checkpoint else None,
+            scheduler=scheduler, step_per=step_per)
         _report_run(args, config, state, probabilities, test_set, test_total, engine)
     except KeyboardInterrupt:
         print(_interrupted(args, last), file=sys.stderr)

@@ -119,7 +119,8 @@ def epoch_summary(record, timing, epochs):
 
 
 def train(engine, optimizer, train_set, test_set, epochs, batch_size, seed, progress=False,
-          log=print, eval_every=EvalEvery(), state=None, checkpoint_every=None, on_checkpoint=None):
+          log=print, eval_every=EvalEvery(), state=None, checkpoint_every=None, on_checkpoint=None,
+          scheduler=None, step_per="batch"):
     """Train until ``epochs`` epochs are done; returns ``(state, probabilities)``.
 
     Starts from ``state`` (a ``RunState``, say from a checkpoint) or from the beginning. Each
@@ -127,8 +128,9 @@ def train(engine, optimizer, train_set, test_set, epochs, batch_size, seed, prog
     before its update), the test accuracy when the epoch's end was scored, and every batch's
     loss: all deterministic for a given seed, whether or not the run was stopped and resumed.
     ``on_checkpoint(state)`` is called after each epoch and, with ``checkpoint_every``, after
-    every that many batches. ``probabilities`` are the final model's softmax outputs on
-    ``test_set``.
+    every that many batches. A learning-rate ``scheduler`` is stepped after every optimizer
+    step (``step_per="batch"``) or after every epoch (``"epoch"``), before any checkpoint.
+    ``probabilities`` are the final model's softmax outputs on ``test_set``.
     """
     state = state or RunState()
     labels, n = train_set.labels, len(train_set)
@@ -165,7 +167,10 @@ def train(engine, optimizer, train_set, test_set, epochs, batch_size, seed, prog
                 if not math.isfinite(loss):
                     raise DataError(f"epoch {epoch}, batch {number}: the loss is {loss}; "
                                     f"try a smaller --lr")
+                used = getattr(optimizer, "lr", None)  # the epoch line shows its last batch's rate
                 optimizer.step()
+                if scheduler is not None and step_per == "batch":
+                    scheduler.step()
                 totals["loss_sum"] += loss * len(indices)
                 totals["correct"] += hits
                 totals["seen"] += len(indices)
@@ -193,7 +198,10 @@ def train(engine, optimizer, train_set, test_set, epochs, batch_size, seed, prog
                              "batch_losses": totals["batch_losses"]})
         state.timings.append({"epoch": epoch, "seconds": seconds, "images_per_second": n / seconds,
                               "test_seconds": totals["test_seconds"]})
-        log(epoch_summary(state.epochs[-1], state.timings[-1], epochs))
+        if scheduler is not None and step_per == "epoch":
+            scheduler.step()
+        log(epoch_summary(state.epochs[-1], state.timings[-1], epochs) +
+            (f"  lr {used:.3g}" if scheduler is not None else ""))
         state.epoch, state.batch, state.current = epoch + 1, 0, _fresh_totals()
         if on_checkpoint:
             on_checkpoint(state)

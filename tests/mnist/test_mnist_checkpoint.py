@@ -2,6 +2,7 @@
 through; Ctrl-C keeps the last checkpoint and says how to go on; bad checkpoints are refused."""
 
 import json
+import math
 import os
 import signal
 import subprocess
@@ -47,7 +48,40 @@ def test_one_epoch_resumed_for_two_more_equals_three(capsys, tmp_path, data, eng
                          "--metrics", tmp_path / "bm.json")
     assert code == 0, err
     assert "resuming from" in out and "after epoch 1" in out and "epoch 1/3" not in out
+    assert f"model saved to {b}\n" in out  # the checkpoint keeps where the model goes
     assert results(a, tmp_path / "am.json") == results(b, tmp_path / "bm.json")  # bit for bit
+
+
+@pytest.mark.parametrize("schedule", ["cosine", "step:1:0.5"])
+def test_a_scheduled_run_interrupted_and_resumed_equals_one_that_ran_through(capsys, monkeypatch,
+                                                                            tmp_path, data, schedule):
+    common = ["train", "--data-dir", data, *TINY, "--epochs", 3, "--lr-schedule", schedule,
+              "--checkpoint-every", 4]
+    a, b = tmp_path / "a.json", tmp_path / "b.json"
+    code, out, _ = run(capsys, *common, "--save", a, "--metrics", tmp_path / "am.json")
+    rates = [line.split("  lr ")[1] for line in out.splitlines() if "  lr " in line]
+    cosine = [f"{0.003 * (1 + math.cos(math.pi * t / 18)) / 2:.3g}" for t in (5, 11, 17)]
+    assert rates == (["0.003", "0.0015", "0.00075"] if schedule.startswith("step") else cosine)
+    with monkeypatch.context() as m:
+        Interrupt(m, "fast", at=11)
+        assert run(capsys, *common, "--save", b)[0] == 130
+    code, out, err = run(capsys, "train", "--resume", tmp_path / "b.ckpt.json", "--metrics",
+                         tmp_path / "bm.json")
+    assert code == 0, err
+    assert results(a, tmp_path / "am.json") == results(b, tmp_path / "bm.json")
+    plain = tmp_path / "plain.json"
+    assert run(capsys, "train", "--data-dir", data, *TINY, "--epochs", 3, "--save", plain)[0] == 0
+    assert json.loads(plain.read_text())["state_dict"] != json.loads(a.read_text())["state_dict"]
+
+
+def test_a_cosine_schedule_cannot_be_stretched_on_resume(capsys, tmp_path, data):
+    model = tmp_path / "m.json"
+    assert run(capsys, "train", "--data-dir", data, *TINY, "--lr-schedule", "cosine", "--save", model)[0] == 0
+    code, _, err = run(capsys, "train", "--resume", tmp_path / "m.ckpt.json", "--epochs", 2)
+    assert code == 2 and err.count("\n") == 1
+    assert f"--epochs 2 does not match {tmp_path / 'm.ckpt.json'}, whose cosine schedule spans --epochs 1" in err
+    code, _, err = run(capsys, "train", "--resume", tmp_path / "m.ckpt.json", "--lr-schedule", "step:1")
+    assert code == 2 and "--lr-schedule step:1:0.1 does not match" in err and "--lr-schedule cosine" in err
 
 
 class Interrupt:
@@ -94,43 +128,48 @@ def test_ctrl_c_mid_epoch_keeps_the_last_checkpoint_and_resumes_exactly(capsys, 
 
 @settings(max_examples=12, deadline=None)
 @given(engine=st.sampled_from(["fast", "scalar"]), optimizer=st.sampled_from(["sgd", "adam", "adamw"]),
-       stop=st.integers(1, 17), every=st.sampled_from(["3", "1 epoch", "2 epochs", "end", "5 batches"]))
-def test_stopping_after_any_batch_and_resuming_changes_nothing(engine, optimizer, stop, every):
+       schedule=st.sampled_from(["none", "cosine", "step:1:0.5", "step:2:0.1"]), stop=st.integers(1, 17),
+       every=st.sampled_from(["3", "1 epoch", "2 epochs", "end", "5 batches"]))
+def test_stopping_after_any_batch_and_resuming_changes_nothing(engine, optimizer, schedule, stop, every):
     images, labels = random_digits(30, seed=4)
     data = dataset.downsample(Digits(images, bytes(labels)), 7)
     train_set, test_set = dataset.first(data, 30), dataset.first(data, 10)
     eval_every, quiet = EvalEvery.parse(every), (lambda line: None)
 
     def fresh():
+        """A run's engine, optimizer and schedule (built before any state is loaded, as the CLI does)."""
         e = engines.make_engine(engine, [49, 4, 10], "relu", seed=3)
-        return e, engines.make_optimizer(optimizer, e.model.parameters(), 0.01)
+        opt = engines.make_optimizer(optimizer, e.model.parameters(), 0.01)
+        scheduler, per = engines.make_scheduler(schedule, opt, 3, 6)
+        return e, opt, scheduler, {"scheduler": scheduler, "step_per": per, "eval_every": eval_every,
+                                   "log": quiet}
 
-    whole_engine, whole_opt = fresh()
-    whole, whole_probs = train(whole_engine, whole_opt, train_set, test_set, 3, 5, seed=1, log=quiet,
-                               eval_every=eval_every)
+    whole_engine, whole_opt, _, kw = fresh()
+    whole, whole_probs = train(whole_engine, whole_opt, train_set, test_set, 3, 5, seed=1, **kw)
 
     class Stop(Exception):
         pass
 
     with tempfile.TemporaryDirectory() as folder:
         path = os.path.join(folder, "run.ckpt.json")
-        first_engine, first_opt = fresh()
+        first_engine, first_opt, first_scheduler, kw = fresh()
 
         def keep(state):
-            write_checkpoint(path, {}, {}, first_engine.model, first_opt, state)
+            write_checkpoint(path, {}, {}, first_engine.model, first_opt, state, first_scheduler)
             if (state.epoch - 1) * 6 + state.batch == stop:
                 raise Stop
         with pytest.raises(Stop):
-            train(first_engine, first_opt, train_set, test_set, 3, 5, seed=1, log=quiet,
-                  eval_every=eval_every, checkpoint_every=1, on_checkpoint=keep)
+            train(first_engine, first_opt, train_set, test_set, 3, 5, seed=1, checkpoint_every=1,
+                  on_checkpoint=keep, **kw)
         with open(path) as f:
             saved = json.load(f)
-    engine_b, opt_b = fresh()
+    engine_b, opt_b, scheduler_b, kw = fresh()
     engine_b.model.load_state_dict(saved["model"])
     opt_b.load_state_dict(saved["optimizer"])
+    if scheduler_b is not None:
+        scheduler_b.load_state_dict(saved["lr_scheduler"])
     state = RunState(**saved["position"], **saved["metrics"])
-    resumed, resumed_probs = train(engine_b, opt_b, train_set, test_set, 3, 5, seed=1, log=quiet,
-                                   eval_every=eval_every, state=state)
+    resumed, resumed_probs = train(engine_b, opt_b, train_set, test_set, 3, 5, seed=1, state=state, **kw)
     assert engine_b.model.state_dict() == whole_engine.model.state_dict()
     assert opt_b.state_dict() == whole_opt.state_dict()
     assert (resumed.epochs, resumed.evaluations) == (whole.epochs, whole.evaluations)
@@ -270,6 +309,8 @@ BAD = [
     ("optimizer", lambda p: _edit(p, lambda o: o["optimizer"].update(optimizer="SGD")),
      "state dict for 'SGD'"),
     ("eval-every", lambda p: _edit(p, lambda o: o["config"].update(eval_every="often")), "eval_every"),
+    ("schedule", lambda p: _edit(p, lambda o: o["config"].update(lr_schedule="cosine")),
+     "lr_scheduler does not match its config's lr_schedule 'cosine'"),
 ]
 
 

@@ -26,7 +26,8 @@ BAD_TRAIN = [
     (["--activation", "gelu"], "invalid choice"), (["--bogus"], "unrecognized option --bogus"),
     (["--epcohs", "2"], "unrecognized option --epcohs (did you mean --epochs?)"),
     (["--eval-every", "0"], "at least 1"), (["--eval-every", "often"], "N, N batches, N epochs or end"),
-    (["--eval-every", "2 weeks"], "not N"), (["--checkpoint-every", "0"], "--checkpoint-every"),
+    (["--eval-every", "2 weeks"], "not N"), (["--lr-schedule", "warm"], "not none, cosine or step:N:GAMMA"),
+    (["--lr-schedule", "step:0"], "N epochs >= 1"), (["--lr-schedule", "step:2:-1"], "GAMMA > 0"), (["--checkpoint-every", "0"], "--checkpoint-every"),
     (["--train-size", "10", "--batch-size", "50"], "larger than --train-size"),
 ]
 
