@@ -353,8 +353,8 @@ def _train(parser, args):
             raise DataError(f"{args.resume}: {e}") from None
     print(f"training on the {args.engine} engine: {' -> '.join(map(str, sizes))} "
           f"({args.activation}), {args.optimizer} lr {args.lr:g}{_schedule_words(args, per_epoch)}, "
-          f"{len(train_set)} training "
-          f"images {side}x{side}, batch {args.batch_size}, {args.epochs} epoch(s), seed {args.seed}")
+          f"{len(train_set)} training images {side}x{side}, batch {args.batch_size}, "
+          f"{args.epochs} epoch(s), seed {args.seed}")
     if args.engine == "scalar" and len(train_set) * side * side > 5000 * 784:
         print("note: the scalar engine builds one node per multiply and trains tens of images per "
               "second; for a quick run try --train-size 1000 --hidden 32 (or --image-size 14)")
@@ -400,7 +400,9 @@ def _report_run(args, config, state, probabilities, test_set, test_total, engine
                                   "evaluations": state.evaluations, "timings": state.timings,
                                   "note": TIMING_NOTE})
         print(f"metrics saved to {args.metrics}")
-    if args.checkpoint:
+    if args.checkpoint and args.lr_schedule == "cosine":  # its length is the run's: no more epochs
+        print(f"checkpoint in {args.checkpoint}")
+    elif args.checkpoint:
         print(f"checkpoint in {args.checkpoint}; to train on: python -m mnist train --resume "
               f"{shlex.quote(args.checkpoint)} --epochs {args.epochs + 1}")
 

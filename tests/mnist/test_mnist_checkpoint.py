@@ -59,6 +59,8 @@ def test_a_scheduled_run_interrupted_and_resumed_equals_one_that_ran_through(cap
               "--checkpoint-every", 4]
     a, b = tmp_path / "a.json", tmp_path / "b.json"
     code, out, _ = run(capsys, *common, "--save", a, "--metrics", tmp_path / "am.json")
+    assert ("(x0.5 every 1 epoch)" if schedule.startswith("step") else "(cosine to 0 over 18 batches)") \
+        in out.splitlines()[0]
     rates = [line.split("  lr ")[1] for line in out.splitlines() if "  lr " in line]
     cosine = [f"{0.003 * (1 + math.cos(math.pi * t / 18)) / 2:.3g}" for t in (5, 11, 17)]
     assert rates == (["0.003", "0.0015", "0.00075"] if schedule.startswith("step") else cosine)
@@ -76,7 +78,9 @@ def test_a_scheduled_run_interrupted_and_resumed_equals_one_that_ran_through(cap
 
 def test_a_cosine_schedule_cannot_be_stretched_on_resume(capsys, tmp_path, data):
     model = tmp_path / "m.json"
-    assert run(capsys, "train", "--data-dir", data, *TINY, "--lr-schedule", "cosine", "--save", model)[0] == 0
+    code, out, _ = run(capsys, "train", "--data-dir", data, *TINY, "--lr-schedule", "cosine", "--save", model)
+    assert code == 0 and out.endswith(f"\ncheckpoint in {tmp_path / 'm.ckpt.json'}\n")
+    assert "adam lr 0.003 (cosine to 0 over 6 batches), 60 training images" in out
     code, _, err = run(capsys, "train", "--resume", tmp_path / "m.ckpt.json", "--epochs", 2)
     assert code == 2 and err.count("\n") == 1
     assert f"--epochs 2 does not match {tmp_path / 'm.ckpt.json'}, whose cosine schedule spans --epochs 1" in err
