@@ -1,7 +1,11 @@
 """What the project's commands (``python -m nn.demo``, ``python -m mnist``) share: one-line errors."""
 
+from __future__ import annotations
+
 import argparse
 import difflib
+from collections.abc import Sequence
+from typing import NoReturn
 
 __all__ = ["ArgumentParser"]
 
@@ -14,10 +18,10 @@ class ArgumentParser(argparse.ArgumentParser):
     ``add_subparsers().add_parser`` are of this class too.
     """
 
-    def error(self, message):
+    def error(self, message: str) -> NoReturn:
         self.exit(2, f"{self.prog}: error: {message}; see {self.prog} --help\n")
 
-    def reject(self, extras):
+    def reject(self, extras: Sequence[str]) -> NoReturn:
         """Report arguments that no option took, suggesting the nearest option for a typo."""
         word = extras[0]
         if not word.startswith("-"):
@@ -28,6 +32,7 @@ class ArgumentParser(argparse.ArgumentParser):
         self.error(f"unrecognized option {name}" + (f" (did you mean {close[0]}?)" if close else ""))
 
     def parse_args(self, args=None, namespace=None):
+        """``argparse``'s ``parse_args``, with arguments no option took reported by ``reject``."""
         namespace, extras = self.parse_known_args(args, namespace)
         if extras:
             self.reject(extras)
