@@ -28,8 +28,7 @@ def main(argv=None):
     print("backward, one chain-rule step per row:")
     print(trace(o, keep_grads=True))  # keep_grads: the gradients printed below
     print("\ngradients: " + ", ".join(f"d{v.label} = {v.grad:.4g}" for v in (x1, w1, x2, w2, b)))
-    return 0
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    main()
