@@ -288,7 +288,7 @@ def _settle(parser, args):
                 parser.error(f"{a} and {b} name the same file")
     if args.checkpoint_every and not args.checkpoint:
         parser.error("--checkpoint-every needs --save or --checkpoint to say where checkpoints go")
-    if args.train_size and args.batch_size > args.train_size:
+    if not checkpoint and args.train_size and args.batch_size > args.train_size:
         parser.error(f"--batch-size {args.batch_size} is larger than --train-size {args.train_size}")
     return checkpoint
 
