@@ -1,4 +1,4 @@
-"""``python -m mnist train | eval | show``: train on real digits, score a model, draw digits.
+"""``python -m mnist train | eval | show | predict | report``: train on real digits, score a model, draw digits.
 
 Every option is checked before any data is read or any file written; a bad one gives a
 one-line message and exit status 2, a data or model problem exit status 1, Ctrl-C one line
@@ -110,7 +110,7 @@ def build_parser():
         prog="python -m mnist", description="Train on real handwritten digits, score a model, "
         "draw digits.", epilog="example: python -m mnist train --epochs 2 --save model.json; "
         "python -m mnist show model.json")
-    sub = parser.add_subparsers(dest="command", required=True, metavar="{train,eval,show,predict}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="{train,eval,show,predict,report}")
 
     # defaults are None here and filled in by _settle, so --resume can tell what was given
     t = sub.add_parser("train", help="train a model and report its test accuracy",
@@ -168,6 +168,17 @@ def build_parser():
     _data_options(s)
     parser.commands = {"train": t, "eval": e, "show": s}  # so errors show the command's own usage
     parser.commands["predict"] = _predict_parser(sub)
+
+    r = sub.add_parser("report", help="a training report as one offline HTML page: loss and accuracy "
+                       "curves; with a model, the confusion matrix and the worst mistakes")
+    r.add_argument("metrics", help="a metrics file written by train --metrics")
+    r.add_argument("--model", help="a model file (train --save): adds the confusion matrix and mistakes")
+    r.add_argument("-o", "--output", metavar="REPORT.html", default="report.html",
+                   help="where to write the page (default report.html)")
+    r.add_argument("--engine", choices=ENGINES, help="default: the engine the model was trained on")
+    r.add_argument("--activation", choices=ACTIVATIONS, help=ACTIVATION_HELP)
+    _data_options(r)
+    parser.commands["report"] = r
     return parser
 
 
@@ -315,7 +326,9 @@ def _interrupted(args, last):
 
 
 def _train(parser, args):
-    from .engines import default_init, make_engine, make_optimizer, make_scheduler
+    from nn.init import for_activation
+
+    from .engines import make_engine, make_optimizer, make_scheduler
     from .train import train
 
     checkpoint = _settle(parser, args)
@@ -330,7 +343,7 @@ def _train(parser, args):
     scalar_default = args.engine == "scalar" and args.test_size is None
     test_set, test_total = _test_set(args, side, SCALAR_TEST_SIZE if scalar_default else None)
     sizes = [side * side] + args.hidden + [10]
-    init = default_init(args.activation)
+    init = for_activation(args.activation)
     config = {"engine": args.engine, "sizes": sizes, "activation": args.activation, "init": init,
               "optimizer": args.optimizer, "lr": args.lr, "epochs": args.epochs,
               "batch_size": args.batch_size, "train_size": len(train_set), "subset": args.subset,
@@ -478,6 +491,25 @@ def _predict(parser, args):
     return predict_files(engine, side, args.images, unicode)
 
 
+def _report(parser, args):
+    from . import report_html
+
+    _check_output(parser, args.output, "-o")
+    if os.path.abspath(args.output) in {os.path.abspath(p) for p in (args.metrics, args.model) if p}:
+        parser.error(f"-o {args.output} would overwrite an input file")
+    metrics = report_html.read_metrics(args.metrics)
+    scored = None
+    if args.model:
+        from .train import predict
+
+        engine, side = _load_model(parser, args)
+        test_set = _test_set(args, side)
+        scored = (args.model, test_set, predict(engine, test_set, progress=_progress()))
+    report_html.write_report(args.output, args.metrics, metrics, scored)
+    print(f"report written to {args.output}")
+    return 0
+
+
 def main(argv=None):
     """Run the command line; returns the exit status (0 ok, 1 data/model problem, 2 bad usage)."""
     parser = build_parser()
@@ -486,7 +518,7 @@ def main(argv=None):
         if extras:  # name the subcommand in the message, as for any other bad option
             parser.commands[args.command].reject(extras)
         command = {"train": _train, "eval": _eval, "show": _show,
-                   "predict": _predict}[args.command]
+                   "predict": _predict, "report": _report}[args.command]
         return command(parser.commands[args.command], args)
     except SystemExit as e:  # argparse reports bad usage this way
         return e.code if isinstance(e.code, int) else 2

@@ -10,20 +10,14 @@ Both start from the same weights for the same seed: ``initial_state`` draws them
 import math
 
 from autograd import Tensor, no_grad
-from nn import lr_scheduler, optim
+from nn import init as nn_init, lr_scheduler, optim
 from nn.functional import cross_entropy
 from nn.layers import fast_mlp
 from nn.scalar_models import MLP
 
 from .report import argmax
 
-__all__ = ["ENGINES", "default_init", "initial_state", "make_engine", "make_optimizer", "schedule_name",
-           "make_scheduler"]
-
-
-def default_init(activation):
-    """He-uniform for relu networks, Glorot (Xavier) uniform for tanh and sigmoid."""
-    return "he" if activation == "relu" else "xavier"
+__all__ = ["ENGINES", "initial_state", "make_engine", "make_optimizer", "schedule_name", "make_scheduler"]
 
 
 def initial_state(sizes, seed, init="he"):
@@ -80,9 +74,10 @@ ENGINES = {"scalar": ScalarEngine, "fast": FastEngine}
 
 
 def make_engine(name, sizes, activation, seed=0, init=None, state=None):
-    """The engine ``name`` with a model of ``sizes``, from ``state`` or fresh seeded weights."""
+    """The engine ``name`` with a model of ``sizes``, from ``state`` or fresh seeded weights
+    (drawn by ``init``, by default ``nn.init.for_activation(activation)``: He for relu)."""
     if state is None:
-        state = initial_state(sizes, seed, init or default_init(activation))
+        state = initial_state(sizes, seed, init or nn_init.for_activation(activation))
     return ENGINES[name](sizes, activation, state)
 
 

@@ -13,6 +13,7 @@ from . import data
 from .commands import ArgumentParser
 from .losses import check_finite, l2, svm_hinge
 from .optim import SGD
+from .plot import decision_map
 from .scalar_models import MLP
 
 
@@ -47,20 +48,7 @@ def accuracy(model, X, y):
 
 def boundary_picture(model, X, y, width=64, height=24):
     """The plane as text: '.' where the model says -1, '#' where it says +1; points 'o' (-1) and 'x' (+1)."""
-    xs, ys = [p[0] for p in X], [p[1] for p in X]
-    x0, x1 = min(xs) - 0.25, max(xs) + 0.25
-    y0, y1 = min(ys) - 0.25, max(ys) + 0.25
-    grid = []
-    with no_grad():
-        for r in range(height):
-            cy = y1 - (r + 0.5) * (y1 - y0) / height
-            grid.append(["#" if model([x0 + (c + 0.5) * (x1 - x0) / width, cy]).data > 0 else "."
-                         for c in range(width)])
-    for (px, py), label in zip(X, y):
-        c = min(width - 1, int((px - x0) / (x1 - x0) * width))
-        r = min(height - 1, int((y1 - py) / (y1 - y0) * height))
-        grid[r][c] = "x" if label > 0 else "o"
-    return "\n".join("".join(row) for row in grid)
+    return decision_map(lambda p: int(model(p).data > 0), X, [int(yi > 0) for yi in y], width, height)
 
 
 def main(argv=None):

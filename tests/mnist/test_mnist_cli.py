@@ -53,8 +53,8 @@ BAD_OTHER = [
     (["show", "--cuont", "2"], "python -m mnist show", "unrecognized option --cuont (did you mean --count?)"),
     (["show", "--count", "many"], "python -m mnist show", "argument --count: 'many' is not a whole number"),
     (["show", "--engine", "gpu"], "python -m mnist show", "argument --engine: invalid choice: 'gpu'"),
-    (["trian"], "python -m mnist", "argument {train,eval,show,predict}: invalid choice: 'trian'"),
-    ([], "python -m mnist", "the following arguments are required: {train,eval,show,predict}"),
+    (["trian"], "python -m mnist", "argument {train,eval,show,predict,report}: invalid choice: 'trian'"),
+    ([], "python -m mnist", "the following arguments are required: {train,eval,show,predict,report}"),
 ]
 
 
