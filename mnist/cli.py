@@ -12,7 +12,7 @@ import shlex
 import shutil
 import sys
 
-from nn.commands import ArgumentParser
+from autograd.commands import ArgumentParser
 
 from . import dataset, report
 from .checkpoint import default_path, describe, interrupts_held, read_checkpoint, write_checkpoint
