@@ -503,7 +503,7 @@ def _report(parser, args):
         from .train import predict
 
         engine, side = _load_model(parser, args)
-        test_set = _test_set(args, side)
+        test_set, _ = _test_set(args, side)
         scored = (args.model, test_set, predict(engine, test_set, progress=_progress()))
     report_html.write_report(args.output, args.metrics, metrics, scored)
     print(f"report written to {args.output}")
