@@ -1,14 +1,18 @@
 """``python -m autograd``: one neuron's forward and backward pass, shown step by step."""
 
-import argparse
-
 import autograd
 from autograd import Value
+from autograd.commands import ArgumentParser, run
 from autograd.trace import trace
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(
+    """Show the neuron; returns the exit status (0, 2 for a bad option, 130 after Ctrl-C)."""
+    return run(_neuron, argv)
+
+
+def _neuron(argv):
+    parser = ArgumentParser(
         prog="python -m autograd",
         description="One neuron, o = tanh(x1*w1 + x2*w2 + b): its forward pass, then its backward "
                     "pass one chain-rule step per row, then the gradients. The learning path "
@@ -31,4 +35,6 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
-    main()
+    status = main()
+    if status:  # exit quietly on success, so `python -m pdb -m autograd` reports the program finished
+        raise SystemExit(status)

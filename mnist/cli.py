@@ -12,7 +12,7 @@ import shlex
 import shutil
 import sys
 
-from nn.commands import ArgumentParser
+from autograd.commands import ArgumentParser
 
 from . import dataset, report
 from .checkpoint import default_path, describe, interrupts_held, read_checkpoint, write_checkpoint
@@ -299,7 +299,7 @@ def _settle(parser, args):
                 parser.error(f"{a} and {b} name the same file")
     if args.checkpoint_every and not args.checkpoint:
         parser.error("--checkpoint-every needs --save or --checkpoint to say where checkpoints go")
-    if args.train_size and args.batch_size > args.train_size:
+    if not checkpoint and args.train_size and args.batch_size > args.train_size:
         parser.error(f"--batch-size {args.batch_size} is larger than --train-size {args.train_size}")
     return checkpoint
 

@@ -8,9 +8,9 @@ and training accuracy as it goes, then an ASCII picture of the decision boundary
 import sys
 
 from autograd import gc_paused, no_grad
+from autograd.commands import ArgumentParser, run
 
 from . import data
-from .commands import ArgumentParser
 from .losses import check_finite, l2, svm_hinge
 from .optim import SGD
 from .plot import decision_map
@@ -53,24 +53,21 @@ def boundary_picture(model, X, y, width=64, height=24):
 
 def main(argv=None):
     """Run the demo; returns the exit status (0, 2 for a bad option, 130 after Ctrl-C)."""
+    return run(_demo, argv)
+
+
+def _demo(argv):
     parser = ArgumentParser(prog="python -m nn.demo", description=__doc__.splitlines()[0])
     parser.add_argument("--steps", type=int, default=100, help="training steps (default 100)")
     parser.add_argument("--seed", type=int, default=1337, help="seed for data and weights")
-    try:
-        args = parser.parse_args(argv)
-        if args.steps < 1:
-            parser.error(f"argument --steps: must be at least 1, got {args.steps}")
-        print(f"MLP(2, [16, 16, 1]) on 100 two-moons points: SVM hinge loss + 1e-4 L2, SGD, {args.steps} steps")
-        model, X, y, _ = train(args.steps, seed=args.seed)
-        print(f"final training accuracy {accuracy(model, X, y):.0%}")
-        print("decision boundary ('.' predicted -1, '#' predicted +1; points: 'o' class -1, 'x' class +1):")
-        print(boundary_picture(model, X, y))
-    except SystemExit as e:  # argparse reports bad usage this way, in one line
-        return e.code if isinstance(e.code, int) else 2
-    except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
-        return 130
-    return 0
+    args = parser.parse_args(argv)
+    if args.steps < 1:
+        parser.error(f"argument --steps: must be at least 1, got {args.steps}")
+    print(f"MLP(2, [16, 16, 1]) on 100 two-moons points: SVM hinge loss + 1e-4 L2, SGD, {args.steps} steps")
+    model, X, y, _ = train(args.steps, seed=args.seed)
+    print(f"final training accuracy {accuracy(model, X, y):.0%}")
+    print("decision boundary ('.' predicted -1, '#' predicted +1; points: 'o' class -1, 'x' class +1):")
+    print(boundary_picture(model, X, y))
 
 
 if __name__ == "__main__":

@@ -333,3 +333,12 @@ def test_a_missing_checkpoint_is_named(capsys, tmp_path):
     code, _, err = run(capsys, "train", "--resume", tmp_path / "none.ckpt.json")
     assert code == 1 and "none.ckpt.json: cannot read the checkpoint" in err
 
+
+
+def test_a_run_whose_one_batch_is_the_whole_set_resumes(capsys, tmp_path, data):
+    """Batch 100 on the 60 images of the set: fine when --train-size was not given, resumed too."""
+    common = ["--image-size", "7", "--hidden", "4", "--test-size", "5"]
+    assert run(capsys, "train", "--data-dir", data, *common, "--save", tmp_path / "m.json")[0] == 0
+    code, out, err = run(capsys, "train", "--resume", tmp_path / "m.ckpt.json", "--epochs", 2)
+    assert code == 0, err
+    assert "epoch 2/2" in out

@@ -49,7 +49,8 @@ def test_line_pattern_frees_numbers_but_not_words():
 
 def test_readme_transcripts_match_what_the_commands_print(tmp_path, monkeypatch, capsys):
     shown = list(transcripts())
-    assert [argv[0] for argv, _ in shown] == ["train", "show"], "the README should show train, then show"
+    assert [argv[:2] for argv, _ in shown] == [["train", "--save"], ["show", "model.json"], ["train", "--resume"]], \
+        "the README should show train, then show, then train --resume"
     monkeypatch.setenv("MNIST_DATA", str(write_dataset(tmp_path / "data", n_train=60, n_test=20)))
     monkeypatch.setenv("COLUMNS", "100")  # the loss curve is as wide as the README's
     monkeypatch.chdir(tmp_path)

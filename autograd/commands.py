@@ -1,13 +1,18 @@
-"""What the project's commands (``python -m nn.demo``, ``python -m mnist``) share: one-line errors."""
+"""What the project's commands (``python -m autograd``, ``nn.demo``, ``mnist``) share.
+
+A bad option gives one line naming it and pointing to ``--help`` (exit status 2), and Ctrl-C
+ends with one line (exit status 130), never a usage block or a traceback.
+"""
 
 from __future__ import annotations
 
 import argparse
 import difflib
-from collections.abc import Sequence
+import sys
+from collections.abc import Callable, Sequence
 from typing import NoReturn
 
-__all__ = ["ArgumentParser"]
+__all__ = ["ArgumentParser", "run"]
 
 
 class ArgumentParser(argparse.ArgumentParser):
@@ -37,3 +42,15 @@ class ArgumentParser(argparse.ArgumentParser):
         if extras:
             self.reject(extras)
         return namespace
+
+
+def run(main: Callable[[Sequence[str] | None], int | None], argv: Sequence[str] | None = None) -> int:
+    """``main(argv)``'s exit status: 0 if it returns None, argparse's 2 for a bad option, and
+    130 after Ctrl-C, which prints the one line "interrupted"."""
+    try:
+        return main(argv) or 0
+    except SystemExit as e:  # argparse reports bad usage (and --help) this way
+        return e.code if isinstance(e.code, int) else 2
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
