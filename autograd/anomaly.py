@@ -4,6 +4,10 @@
 thread and every step of every backward pass. Off, it costs nothing.
 """
 
+from __future__ import annotations
+
+from collections.abc import Iterator
+
 import contextlib
 import math
 import os
@@ -80,7 +84,7 @@ class AnomalyDetector:
 
 
 @contextlib.contextmanager
-def detect_anomaly():
+def detect_anomaly() -> Iterator[None]:
     """Inside this block, the first NaN/inf from any op raises ``AnomalyError`` naming the op,
     the node's label, its inputs and the file and line of the user's code that created it."""
     if any(isinstance(w, AnomalyDetector) for w in mode.watchers()):  # already on in this thread

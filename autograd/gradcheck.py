@@ -14,6 +14,10 @@ kind of node says what its entries are (one for a ``Value``, one per (row, col) 
 ``Function``, is checked the same way, with nothing to register.
 """
 
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
 import math
 
 from .mode import enable_grad, no_grad
@@ -93,7 +97,8 @@ def _describe(key):
     return "" if key is None else f" entry [{key[0]}][{key[1]}]"
 
 
-def gradcheck(f, inputs, eps=1e-6, atol=1e-5, rtol=1e-3):
+def gradcheck(f: Callable[..., Node], inputs: Node | Sequence[Node], eps: float = 1e-6,
+              atol: float = 1e-5, rtol: float = 1e-3) -> bool:
     """True if backward() of ``f(*inputs)`` matches central differences in every input entry.
 
     ``f`` takes the inputs as positional arguments (``inputs``: a list of nodes, or one node)

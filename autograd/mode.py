@@ -9,10 +9,24 @@ While no thread has changed its mode, node constructors skip the per-thread look
 entirely (one module-global test), so the switches cost nothing when unused.
 """
 
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import AbstractContextManager
+from typing import Any, Protocol
+
 import contextlib
 import threading
 
-__all__ = ["no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled", "watch", "watchers"]
+__all__ = ["no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled", "watch", "watchers", "Watcher"]
+
+
+class Watcher(Protocol):
+    """What ``watch`` expects: see its docstring."""
+
+    def forward(self, node: Any) -> None: ...
+
+    def backward(self, steps: Iterator[tuple]) -> Iterator[tuple]: ...
 
 
 class _ThreadMode(threading.local):
@@ -42,32 +56,32 @@ def _changed_mode(**attributes):
             changed -= 1
 
 
-def is_grad_enabled():
+def is_grad_enabled() -> bool:
     """True unless this thread is inside ``no_grad()`` (and not inside a nested ``enable_grad()``)."""
     return _thread.grad_enabled
 
 
-def set_grad_enabled(enabled):
+def set_grad_enabled(enabled: bool) -> AbstractContextManager[None]:
     """Context manager: record graphs in this thread if ``enabled``, else not."""
     return _changed_mode(grad_enabled=bool(enabled))
 
 
-def no_grad():
+def no_grad() -> AbstractContextManager[None]:
     """Context manager: ops in this thread compute values but record no graph (results are leaves)."""
     return _changed_mode(grad_enabled=False)
 
 
-def enable_grad():
+def enable_grad() -> AbstractContextManager[None]:
     """Context manager: turn recording back on inside a ``no_grad()`` block."""
     return _changed_mode(grad_enabled=True)
 
 
-def watchers():
+def watchers() -> tuple[Watcher, ...]:
     """The watchers active in this thread, outermost first."""
     return _thread.watchers
 
 
-def watch(watcher):
+def watch(watcher: Watcher) -> AbstractContextManager[None]:
     """Context manager: ``watcher`` sees this thread's graph being built and walked.
 
     A watcher has two methods:

@@ -8,11 +8,20 @@ the parents if grad mode is on, and shows the node to any watcher (``autograd.mo
 
 A subclass supplies only what differs between the granularities:
 
-- how a gradient is cleared (``_clear``: 0.0 or None), seeded (``_seed``) and accumulated
-  (``_accumulate``), and whether a result is recorded (``records_all``, or ``requires_grad``);
+- how a gradient is cleared (``_empty_grad``: 0.0 or None), seeded (``_seed``) and accumulated
+  (``_accumulate``: None for ``+=``), and whether a result is recorded (``records_all``, or
+  ``requires_grad``);
 - how ``gradcheck`` reads and writes its entries: ``_entries``, ``_entry``, ``_set_entry``,
   ``_grad_entry``, ``_snapshot``, ``_restore``, ``_watch_grad``; and ``item()``.
 """
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from typing import TYPE_CHECKING, Any, Self
+
+if TYPE_CHECKING:
+    from .function import Function
 
 import collections
 
@@ -51,17 +60,25 @@ def _record_carefully(node, function, parents):
 class Node:
     """Base of ``Value`` and ``Tensor``: one node of a computation graph (see the module docstring)."""
 
+    data: Any
+    grad: Any
+    label: str
+    saved: Any
+    _parents: tuple[Node, ...]
+    _function: type[Function] | None
+
     __slots__ = ("data", "grad", "label", "_parents", "_function", "saved")
     records_all = True  # a Value records every op; a Tensor only ops on tensors that require grad
     requires_grad = True
-    _empty_grad = 0.0  # what ``grad`` holds before any backward pass reaches the node
+    _empty_grad: Any = 0.0  # what ``grad`` holds before any backward pass reaches the node
 
     @classmethod
-    def _make(cls, function, parents, inputs):
+    def _make(cls, function: type[Function], parents: tuple[Node, ...], inputs: tuple) -> Self:
         """The one constructor of op results: ``function.forward(node, *inputs)`` becomes ``data``.
 
         ``parents`` (the node inputs) and ``function`` are recorded only while grad mode is on
-        (and, for tensors, some parent requires grad); otherwise the result is a leaf.
+        (and, for tensors, some parent requires grad); otherwise the result is a leaf. (Value's
+        arithmetic spells these steps out for one and two inputs, for speed: ``value._binary``.)
         """
         node = cls.__new__(cls)
         node.grad = cls._empty_grad
@@ -73,21 +90,21 @@ class Node:
         return _record_carefully(node, function, parents)
 
     @property
-    def parents(self):
+    def parents(self) -> tuple[Node, ...]:
         """The inputs of the op that made this node, in order (empty for a leaf)."""
         return self._parents
 
     @property
-    def function(self):
+    def function(self) -> type[Function] | None:
         """The ``Function`` subclass whose rules made this node (None for a leaf)."""
         return self._function
 
     @property
-    def op(self):
+    def op(self) -> str:
         """The name of the op that made this node, or "" for a leaf."""
         return self._function.name if self._function is not None else ""
 
-    def backward(self, grad=None):
+    def backward(self, grad: Any = None) -> None:
         """Fill ``.grad`` of every node this one depends on: d(self)/d(node), times ``grad``.
 
         ``grad`` defaults to 1 (the node is a loss). Leaves accumulate across passes, as
@@ -97,7 +114,7 @@ class Node:
         with gc_paused():
             collections.deque(self._steps(grad), maxlen=0)
 
-    def backward_steps(self, grad=None):
+    def backward_steps(self, grad: Any = None) -> Iterator[Step]:
         """The backward pass one chain-rule step at a time: yields a ``Step`` per interior node.
 
         Each step has already been applied when it is yielded, so at a breakpoint the parents'
@@ -108,19 +125,19 @@ class Node:
 
     def _steps(self, grad):
         cls = type(self)
-        steps = backprop(self, self._seed(grad), cls._clear, cls._accumulate)
+        steps = backprop(self, self._seed(grad), cls._empty_grad, cls._accumulate)
         if _mode.changed:
             for watcher in _mode.current()[1]:
                 steps = watcher.backward(steps)
         return steps
 
-    def zero_grad(self):
+    def zero_grad(self) -> None:
         """Clear ``grad`` on every node of this graph, leaves included."""
         clear = type(self)._clear
         for node in topological_order(self):
             clear(node)
 
-    def detach(self):
+    def detach(self) -> Node:
         """A new leaf with (a copy of) the same data and the same label, cut off from this graph."""
         raise NotImplementedError
 
@@ -130,9 +147,30 @@ class Node:
     def _clear(node):
         node.grad = node._empty_grad
 
-    @staticmethod
-    def _accumulate(node, contribution):
+    _accumulate = None  # adding a contribution to a grad: None means ``node.grad += contribution``
+
+    def _seed(self, grad: Any) -> Any:
         raise NotImplementedError
 
-    def _seed(self, grad):
+    # gradcheck's view of a node: its entries (keys), read, written, and its grad at each
+
+    def _entries(self) -> Sequence[Any]:
+        raise NotImplementedError
+
+    def _entry(self, key: Any) -> float:
+        raise NotImplementedError
+
+    def _set_entry(self, key: Any, x: float) -> None:
+        raise NotImplementedError
+
+    def _grad_entry(self, key: Any) -> float:
+        raise NotImplementedError
+
+    def _snapshot(self) -> Any:
+        raise NotImplementedError
+
+    def _restore(self, saved: Any) -> None:
+        raise NotImplementedError
+
+    def _watch_grad(self) -> None:
         raise NotImplementedError

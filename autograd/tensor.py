@@ -7,14 +7,17 @@ the same backward loop with this node's own way of clearing and adding gradients
 parameters) or one of its inputs does, so data batches never get a gradient computed.
 """
 
-import math
+from __future__ import annotations
+
 import numbers
+from collections.abc import Sequence
+from typing import Any
 
 from . import array_ops as ops
 from . import kernels as K
 from .node import Node
 
-__all__ = ["Tensor", "linear", "cross_entropy", "mse"]
+__all__ = ["Tensor"]
 
 
 def _row(row, i):
@@ -23,26 +26,27 @@ def _row(row, i):
                         "(a Tensor is 2-D: write [[1.0, 2.0]] for one row)")
     types = set(map(type, row))
     if types == {float}:
-        out = list(row)
-    elif types <= {float, int}:
-        out = list(map(float, row))
-    else:
-        for j, x in enumerate(row):
-            if isinstance(x, (bool, str)) or not isinstance(x, numbers.Real):
-                raise TypeError(f"Tensor: entry [{i}][{j}] is {x!r}, not a number")
-        out = [float(x) for x in row]
-    if not math.isfinite(sum(out)) and not all(map(math.isfinite, out)):  # sum: a fast first test
-        j = next(j for j, x in enumerate(out) if not math.isfinite(x))
-        raise ValueError(f"Tensor: entry [{i}][{j}] is {out[j]!r}; entries must be finite")
-    return out
+        return list(row)
+    if types <= {float, int}:
+        return list(map(float, row))
+    for j, x in enumerate(row):
+        if isinstance(x, (bool, str)) or not isinstance(x, numbers.Real):
+            raise TypeError(f"Tensor: entry [{i}][{j}] is {x!r}, not a number")
+    return [float(x) for x in row]
 
 
 def _rows(data):
-    """``data`` (rows of numbers) as a fresh list of float lists, checked: 2-D, non-empty, finite."""
+    """``data`` (rows of numbers) as a fresh list of float lists, checked: 2-D and non-empty.
+
+    NaN and infinities are accepted, as ``Value`` accepts them: every op propagates them
+    (docs/edge-cases.md), and ``detect_anomaly()`` names the op where one first appears.
+    """
     if isinstance(data, Tensor):
         return [list(r) for r in data.data]
-    if not isinstance(data, (list, tuple)) or not data:
-        raise ValueError(f"Tensor: expected a non-empty list of rows, got {data!r:.60}")
+    if not isinstance(data, (list, tuple)):
+        raise TypeError(f"Tensor: expected a non-empty list of rows, got {type(data).__name__}")
+    if not data:
+        raise ValueError("Tensor: expected a non-empty list of rows, got an empty list")
     rows = [_row(r, i) for i, r in enumerate(data)]
     cols = len(rows[0])
     if cols == 0:
@@ -51,9 +55,6 @@ def _rows(data):
         if len(r) != cols:
             raise ValueError(f"Tensor: row {i} has {len(r)} entries, row 0 has {cols}")
     return rows
-
-
-_make = Node._make.__func__  # the one node constructor, called with Tensor as its class
 
 
 def _as_tensor(x, op):
@@ -78,9 +79,10 @@ class Tensor(Node):
 
     __slots__ = ("requires_grad",)
     records_all = False  # only ops on tensors that require grad are recorded
-    _empty_grad = None
+    _empty_grad: Any = None
 
-    def __init__(self, data, label="", requires_grad=False):
+    def __init__(self, data: Sequence[Sequence[float]] | Tensor, label: str = "",
+                 requires_grad: bool = False) -> None:
         self.data = _rows(data)
         self.grad = None
         self.label = label
@@ -90,22 +92,22 @@ class Tensor(Node):
         self.saved = None
 
     @property
-    def shape(self):
+    def shape(self) -> tuple[int, int]:
         return len(self.data), len(self.data[0])
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         label = f"label={self.label!r}, " if self.label else ""
         op = f"op={self.op!r}, " if self._function is not None else ""
         grad = ", requires_grad=True" if self.requires_grad else ""
         return f"Tensor({label}{op}shape={self.shape}, data={self.data!r:.200}{grad})"
 
-    def item(self):
+    def item(self) -> float:
         """The single float of a (1, 1) tensor."""
         if self.shape != (1, 1):
             raise ValueError(f"item: tensor {self.label!r} has shape {self.shape}, not (1, 1)")
         return self.data[0][0]
 
-    def tolist(self):
+    def tolist(self) -> list[list[float]]:
         """A copy of ``data``."""
         return [list(r) for r in self.data]
 
@@ -113,88 +115,88 @@ class Tensor(Node):
 
     def _binary(self, op, other, name):
         other = _as_tensor(other, name)
-        return _make(Tensor, op, (self, other), (self.data, other.data))
+        return Tensor._make(op, (self, other), (self.data, other.data))
 
     def _rbinary(self, op, other, name):
         other = _as_tensor(other, name)
-        return _make(Tensor, op, (other, self), (other.data, self.data))
+        return Tensor._make(op, (other, self), (other.data, self.data))
 
-    def __add__(self, other):
+    def __add__(self, other: Tensor | float) -> Tensor:
         return self._binary(ops.Add, other, "add")
 
-    def __radd__(self, other):
+    def __radd__(self, other: Tensor | float) -> Tensor:
         return self._rbinary(ops.Add, other, "add")
 
-    def __sub__(self, other):
+    def __sub__(self, other: Tensor | float) -> Tensor:
         return self._binary(ops.Sub, other, "sub")
 
-    def __rsub__(self, other):
+    def __rsub__(self, other: Tensor | float) -> Tensor:
         return self._rbinary(ops.Sub, other, "sub")
 
-    def __mul__(self, other):
+    def __mul__(self, other: Tensor | float) -> Tensor:
         return self._binary(ops.Mul, other, "mul")
 
-    def __rmul__(self, other):
+    def __rmul__(self, other: Tensor | float) -> Tensor:
         return self._rbinary(ops.Mul, other, "mul")
 
-    def __neg__(self):
+    def __neg__(self) -> Tensor:
         return self * -1.0
 
-    def __truediv__(self, other):
+    def __truediv__(self, other: float) -> Tensor:
         if isinstance(other, Tensor) or not isinstance(other, numbers.Real) or isinstance(other, bool):
             raise TypeError(f"div: a Tensor can only be divided by a number, got {type(other).__name__}")
         if other == 0:
             raise ZeroDivisionError(f"div: division by zero (tensor {self.label!r} / 0)")
         return self * (1.0 / other)
 
-    def __matmul__(self, other):
+    def __matmul__(self, other: Tensor) -> Tensor:
         if not isinstance(other, Tensor):
             raise TypeError(f"matmul: expected a Tensor, got {type(other).__name__}")
-        return _make(Tensor, ops.MatMul, (self, other), (self.data, other.data))
+        return Tensor._make(ops.MatMul, (self, other), (self.data, other.data))
 
     def _unary(self, op):
-        return _make(Tensor, op, (self,), (self.data,))
+        return Tensor._make(op, (self,), (self.data,))
 
-    def relu(self):
+    def relu(self) -> Tensor:
         return self._unary(ops.Relu)
 
-    def tanh(self):
+    def tanh(self) -> Tensor:
         return self._unary(ops.Tanh)
 
-    def sigmoid(self):
+    def sigmoid(self) -> Tensor:
         return self._unary(ops.Sigmoid)
 
-    def exp(self):
+    def exp(self) -> Tensor:
         return self._unary(ops.Exp)
 
-    def log(self):
+    def log(self) -> Tensor:
         return self._unary(ops.Log)
 
-    def transpose(self):
+    def transpose(self) -> Tensor:
         return self._unary(ops.Transpose)
 
     T = property(transpose)
 
-    def log_softmax(self):
+    def log_softmax(self) -> Tensor:
         """Row-wise log softmax (each row a set of logits)."""
         return self._unary(ops.LogSoftmax)
 
     def _reduce(self, op, axis):
         if axis not in (None, 0, 1):
             raise ValueError(f"{op.name}: axis must be None, 0 or 1, got {axis!r}")
-        return _make(Tensor, op, (self,), (self.data, axis))
+        return Tensor._make(op, (self,), (self.data, axis))
 
-    def sum(self, axis=None):
+    def sum(self, axis: int | None = None) -> Tensor:
         """Sum of all entries (1, 1), of each column (axis=0 -> (1, cols)) or of each row (axis=1 -> (rows, 1))."""
         return self._reduce(ops.Sum, axis)
 
-    def mean(self, axis=None):
+    def mean(self, axis: int | None = None) -> Tensor:
         """Mean of all entries, of each column (axis=0) or of each row (axis=1); shapes as ``sum``."""
         return self._reduce(ops.Mean, axis)
 
-    def reshape(self, rows, cols):
+    def reshape(self, rows: int, cols: int) -> Tensor:
         """The same entries in row-major order, laid out as (rows, cols)."""
-        return _make(Tensor, ops.Reshape, (self,), (self.data, (rows, cols)))
+        return Tensor._make(ops.Reshape, (self,), (self.data, (rows, cols)))
 
     # what the node contract leaves to each granularity
 
@@ -224,7 +226,7 @@ class Tensor(Node):
         else:
             node.grad = K.add(node.grad, contribution)
 
-    def detach(self):
+    def detach(self) -> Tensor:
         """A new leaf with a copy of the data and the same label, cut off from this graph."""
         return Tensor(self.data, self.label)
 
@@ -255,18 +257,3 @@ class Tensor(Node):
         self.grad = None
         self.requires_grad = True
 
-
-def linear(x, weight, bias):
-    """x W^T + b as one node: x (batch, in), weight (out, in), bias (1, out)."""
-    return ops.Linear.apply(x, weight, bias)
-
-
-def cross_entropy(logits, labels):
-    """Mean softmax cross-entropy of rows of logits against integer labels, as a (1, 1) tensor (stable)."""
-    return ops.SoftmaxCrossEntropy.apply(logits, labels)
-
-
-def mse(predictions, targets):
-    """Mean of (predictions - targets)**2 over all entries, as a (1, 1) tensor."""
-    targets = targets if isinstance(targets, Tensor) else Tensor(targets)
-    return ops.MSE.apply(predictions, targets)

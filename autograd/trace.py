@@ -1,11 +1,18 @@
 """A readable table of a whole backward pass, built from ``backward_steps()``."""
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .node import Node
+
 from .graph import topological_order
 
 __all__ = ["Trace", "trace", "node_name", "numbering", "short", "contributions_text"]
 
 
-def short(x, width=4):
+def short(x: Any, width: int = 4) -> str:
     """A compact text form of a float, or of a block of floats (rows of lists). Never shows -0."""
     if isinstance(x, float | int):
         return f"{x + 0.0:.6g}"  # + 0.0 turns -0.0 into 0.0
@@ -18,7 +25,7 @@ def short(x, width=4):
     return f"[{values}{more}]"
 
 
-def numbering(root):
+def numbering(root: Node) -> dict[Node, int]:
     """{node: index} for every node of ``root``'s graph, in forward order (inputs first).
 
     The index is what ``node_name`` shows for an unlabelled node: stable for a given graph,
@@ -27,7 +34,7 @@ def numbering(root):
     return {n: i for i, n in enumerate(topological_order(root))}
 
 
-def node_name(node, numbers=None):
+def node_name(node: Node, numbers: dict[Node, int] | None = None) -> str:
     """How every view names a node: its label, else its op (or "leaf") and its index in ``numbers``.
 
     ``numbers`` is a ``numbering(root)`` of the graph being shown; without it the name is the
@@ -86,7 +93,7 @@ class Trace:
         return "\n".join(line.rstrip() for line in lines)
 
 
-def trace(root, grad=None, max_rows=40, keep_grads=False):
+def trace(root: Node, grad: Any = None, max_rows: int = 40, keep_grads: bool = False) -> Trace:
     """The backward pass of ``root`` as a ``Trace`` (a table), without changing anyone's ``.grad``.
 
     The pass runs exactly as ``backward()`` would; afterwards every node's grad is put back as

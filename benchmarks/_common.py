@@ -146,7 +146,8 @@ def workers_table(title, results):
                      f"{memory / base[1]:.2f}x" if memory and base[1] else "n/a",
                      f"{median([r['start_seconds'] for r in runs]):.2f} s"])
     load = " ".join(f"{x:.1f}" for x in os.getloadavg()) if hasattr(os, "getloadavg") else "n/a"
-    return (markdown_table([title, "train images/s", "per core", "speed vs first row", "peak memory, all processes",
-                            "memory vs first row", "start-up"], rows)
-            + f"\n\n- median of {len(next(iter(results.values())))} runs each, alternating; each run a fresh "
-              f"process; load average (1, 5, 15 min) at the end: {load} on {os.cpu_count()} cores")
+    headers = [title, "train images/s", "per core", "speed vs first row", "peak memory, all processes",
+               "memory vs first row", "start-up"]
+    runs = len(next(iter(results.values())))
+    return (markdown_table(headers, rows) + f"\n\n- median of {runs} runs each, alternating; each run a "
+            f"fresh process; load average (1, 5, 15 min) at the end: {load} on {os.cpu_count()} cores")

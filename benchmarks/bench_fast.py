@@ -54,7 +54,6 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 import nn  # noqa: E402
 from _common import report_run, run_children, workers_table  # noqa: E402
 from autograd import Tensor, gc_paused, no_grad  # noqa: E402
-from autograd.tensor import cross_entropy  # noqa: E402
 from mnist import load as load_mnist  # noqa: E402
 from mnist.dataset import first, floats  # noqa: E402
 
@@ -107,7 +106,7 @@ def bench_fast(batches, runs, warmup):
     def train():
         x, y = next(it)
         opt.zero_grad()
-        loss = cross_entropy(model(Tensor(x)), y)
+        loss = nn.cross_entropy(model(Tensor(x)), y)
         loss.backward()
         opt.step()
 
@@ -141,7 +140,7 @@ def bench_workers(workers, batches, runs, warmup):
                 train()
             return BATCH / median_time(train, runs)
 
-    report_run(Engine(model, cross_entropy), nn.Adam(model.parameters(), lr=1e-3), workers, timed)
+    report_run(Engine(model, nn.cross_entropy), nn.Adam(model.parameters(), lr=1e-3), workers, timed)
 
 
 def bench_numpy(batches, runs, warmup):

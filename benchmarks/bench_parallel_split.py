@@ -32,7 +32,6 @@ from bench_fast import BATCH, load
 
 import nn
 from autograd import gc_paused
-from autograd.tensor import cross_entropy
 from nn.parallel import Engine, _shard, split
 from nn.shards import Layout, Replica, split_state
 
@@ -44,7 +43,7 @@ class Share:
 
     def __init__(self, workers):
         model = nn.fast_mlp(784, [128, 10], init="he", rng=0)
-        self.engine, opt = Engine(model, cross_entropy), nn.Adam(model.parameters(), lr=1e-3)
+        self.engine, opt = Engine(model, nn.cross_entropy), nn.Adam(model.parameters(), lr=1e-3)
         layout = Layout(model.parameters(), workers)
         self.views = []
         self.replica = Replica(self.engine, workers, 0, memoryview(bytearray(8 * layout.size * (1 + workers))),
@@ -84,7 +83,7 @@ class OneProcess:
 
     def __init__(self):
         model = nn.fast_mlp(784, [128, 10], init="he", rng=0)
-        self.engine, self.opt = Engine(model, cross_entropy), nn.Adam(model.parameters(), lr=1e-3)
+        self.engine, self.opt = Engine(model, nn.cross_entropy), nn.Adam(model.parameters(), lr=1e-3)
         self.times = []
 
     def step(self, x, y, keep):

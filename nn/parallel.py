@@ -44,7 +44,8 @@ from .optim import Optimizer
 from .shards import Layout, Replica, join_state, split_state
 from .workers import PREFIX, how_it_ended, segment, serve, shutdown, sigint_ignored
 
-__all__ = ["DataParallel", "ParallelOptimizer", "Engine", "WorkerError", "PREFIX", "default_workers", "split"]
+__all__ = ["DataParallel", "ParallelOptimizer", "Engine", "WorkerError", "PREFIX", "default_workers",
+           "split"]
 
 class WorkerError(RuntimeError):
     """A worker process died or could not start; the message is one line naming which and how."""
@@ -69,8 +70,8 @@ class Engine:
 
     ``train_batch(xs, ys)`` computes ``loss(outputs, ys)``, backward, and returns (loss, 0);
     the outputs are ``model(xs)`` (one call per batch) for a model with array parameters
-    (``fast_mlp``, ``Linear``: pair it with ``autograd.tensor.cross_entropy``), else
-    ``[model(x) for x in xs]`` (a model of Values: ``nn.cross_entropy``, ``nn.mse``...).
+    (``fast_mlp``, ``Linear``), else ``[model(x) for x in xs]`` (a model of Values);
+    ``nn.cross_entropy`` serves both.
     The loss must be the MEAN over the batch, as nn's losses are, and a module-level
     function: workers receive it pickled.
     """
@@ -213,7 +214,8 @@ class DataParallel:
         sentinels = {self._procs[w - 1].sentinel: w for w in workers}
         replies = {}
         while waiting:
-            for ready in connection.wait(list(waiting) + [s for s, w in sentinels.items() if w not in replies]):
+            watched = list(waiting) + [s for s, w in sentinels.items() if w not in replies]
+            for ready in connection.wait(watched):
                 if ready in sentinels:
                     w = sentinels[ready]
                     conn = self._conns[w - 1]
@@ -415,8 +417,8 @@ def _check_optimizer(optimizer, params):
     if not isinstance(optimizer, Optimizer):
         raise TypeError(f"DataParallel: expected an nn.optim optimizer, got {type(optimizer).__name__}")
     layout = Layout(params, 1)
-    if (len(optimizer.values) != len(layout.values) or len(optimizer.arrays) != len(layout.arrays)
-            or any(a is not b for a, b in zip(optimizer.values + optimizer.arrays, layout.values + layout.arrays))):
+    mine, theirs = layout.values + layout.arrays, optimizer.values + optimizer.arrays
+    if len(mine) != len(theirs) or any(a is not b for a, b in zip(mine, theirs)):
         raise ValueError("DataParallel: the optimizer must be built over engine.model.parameters() "
                          "(the same parameters, in the same order)")
 

@@ -9,7 +9,7 @@ import pytest
 import autograd
 from autograd import Value
 from autograd.anomaly import AnomalyError, detect_anomaly
-from autograd.dot import GraphvizNotFound, render, to_dot
+from autograd.dot import FORMATS, GraphvizError, GraphvizNotFound, render, svg, to_dot
 from autograd.trace import trace
 
 
@@ -87,6 +87,25 @@ def test_render_without_graphviz_says_how_to_get_it(monkeypatch, tmp_path):
 def test_render_writes_svg(tmp_path):
     path = render(_neuron()[0], tmp_path / "g.svg")
     assert "<svg" in open(path).read()
+    assert "<svg" in open(render(_neuron()[0], tmp_path / "g", format="SVG")).read()
+    assert svg(_neuron()[0]) == open(path).read()
+
+
+@pytest.mark.parametrize("name, problem", [("neuron", "has no suffix to tell the format"),
+                                           ("neuron.xyz", "unknown format 'xyz'")])
+def test_render_names_the_formats_it_accepts_before_looking_for_graphviz(monkeypatch, tmp_path, name, problem):
+    monkeypatch.setattr(shutil, "which", lambda name: None)
+    with pytest.raises(ValueError, match=f"^render: .*{problem}.*one of {', '.join(FORMATS)}$"):
+        render(_neuron()[0], tmp_path / name)
+    assert not (tmp_path / name).exists()
+
+
+@pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz 'dot' is not installed")
+def test_render_shows_graphvizs_own_message_in_one_line(tmp_path):
+    path = tmp_path / "missing" / "g.svg"
+    with pytest.raises(GraphvizError, match=f"^render: Graphviz dot -Tsvg failed writing {re.escape(str(path))}: ") as caught:
+        render(_neuron()[0], path)
+    assert "\n" not in str(caught.value) and len(str(caught.value)) > len(f"render: ... {path}: ") + 10
 
 
 def _line_of(marker):
@@ -179,13 +198,13 @@ def test_step_iterator_reproduces_backward_on_random_graphs(expr):
 
 def test_anomaly_and_pictures_work_for_arrays():
     from autograd import Tensor
-    from autograd.tensor import cross_entropy
+    from autograd.array_ops import SoftmaxCrossEntropy
     w = Tensor([[1e200, 1.0], [2.0, 3.0]], "w", requires_grad=True)
     x = Tensor([[1.0, 0.0]], "x")
     with detect_anomaly(), pytest.raises(AnomalyError, match=r"mul produced .*inf.* w \(data \[1e\+200"):
         (x @ w) * w  # marker: array line
     with detect_anomaly():
-        loss = cross_entropy((x @ (w * 1e-200)) * 1e200, [1])
+        loss = SoftmaxCrossEntropy.apply((x @ (w * 1e-200)) * 1e200, [1])
         loss.label = "loss"
         steps = list(loss.backward_steps())
     assert [s.op for s in steps][:2] == ["cross_entropy", "mul"]

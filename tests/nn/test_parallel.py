@@ -9,7 +9,6 @@ import signal
 import pytest
 
 import nn
-from autograd.tensor import cross_entropy as tensor_cross_entropy
 from nn.parallel import PREFIX, DataParallel, Engine, WorkerError
 
 NIN, CLASSES = 40, 3  # the scalar model: 355 Values, two pieces of the step
@@ -49,7 +48,7 @@ def data(batches, size, seed=0):
 def engine(kind, seed=0):
     if kind == "scalar":
         return Engine(nn.MLP(NIN, [8, CLASSES], init="he", rng=seed), nn.cross_entropy)
-    return Engine(nn.fast_mlp(NIN, [8, CLASSES], init="he", rng=seed), tensor_cross_entropy)
+    return Engine(nn.fast_mlp(NIN, [8, CLASSES], init="he", rng=seed), nn.cross_entropy)
 
 
 OPTIMIZERS = {"sgd": lambda ps: nn.SGD(ps, lr=0.1, momentum=0.9), "adam": lambda ps: nn.Adam(ps, lr=0.01),
@@ -168,7 +167,7 @@ def test_state_moves_between_worker_counts():
         saved = eng.model.state_dict(), par.optimizer.state_dict()
     for workers in (None, 3):
         again = engine("fast", seed=99).model.load_state_dict(saved[0])
-        resumed = Engine(again, tensor_cross_entropy)
+        resumed = Engine(again, nn.cross_entropy)
         opt = nn.Adam(again.parameters(), lr=0.01)
         opt.load_state_dict(saved[1])
         if workers is None:
@@ -209,7 +208,7 @@ def test_bad_arguments_are_refused_before_any_process_starts():
         DataParallel(eng, nn.SGD(eng.model.parameters(), lr=0.1), 0)
     with pytest.raises(ValueError, match="built over engine.model.parameters"):
         DataParallel(eng, nn.SGD(engine("fast").model.parameters(), lr=0.1), 2)
-    unpicklable = Engine(eng.model, lambda out, ys: tensor_cross_entropy(out, ys))
+    unpicklable = Engine(eng.model, lambda out, ys: nn.cross_entropy(out, ys))
     with pytest.raises(TypeError, match="cannot be sent to the worker processes"):
         DataParallel(unpicklable, nn.SGD(eng.model.parameters(), lr=0.1), 2)
 
