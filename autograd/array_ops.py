@@ -9,9 +9,16 @@ for its input images).
 
 Broadcasting (add, sub, mul): an operand of shape (1, n), (m, 1) or (1, 1) is repeated to the
 other's shape; its gradient is summed back over the repeated axis (``unbroadcast``).
+
+The argument rules of ``linear``, ``cross_entropy`` and ``mse`` (``check_linear``,
+``check_labels``, ``check_same_shape``) are public: ``nn.functional``'s scalar path calls the
+same ones, so a bad argument raises the same error on both paths. NaN and infinities are
+data like any other (docs/edge-cases.md).
 """
 
 import math
+import numbers
+from collections.abc import Sequence
 
 from . import kernels as K
 from . import scalar_ops
@@ -19,8 +26,8 @@ from .function import Function
 
 __all__ = [
     "Add", "Sub", "Mul", "MatMul", "Linear", "Relu", "Tanh", "Sigmoid", "Exp", "Log", "Sum", "Mean",
-    "Transpose", "Reshape", "LogSoftmax", "SoftmaxCrossEntropy", "MSE", "broadcast_shape", "expand",
-    "unbroadcast",
+    "Transpose", "Reshape", "Softmax", "LogSoftmax", "SoftmaxCrossEntropy", "MSE", "broadcast_shape",
+    "expand", "unbroadcast", "check_linear", "check_labels", "check_same_shape",
 ]
 
 
@@ -137,6 +144,17 @@ class MatMul(Function):
                 K.matmul(K.transpose(a.data), grad) if _needs(b) else None)
 
 
+def check_linear(x_cols, weight_shape, bias_entries):
+    """A ValueError unless x's rows have as many entries as W's rows (``weight_shape`` is
+    (out, in)) and the bias has one entry per output."""
+    out, n_in = weight_shape
+    if x_cols != n_in:
+        raise ValueError(f"linear: input rows have {x_cols} entries but weight rows have {n_in} "
+                         f"(weight shape {weight_shape})")
+    if bias_entries != out:
+        raise ValueError(f"linear: bias has {bias_entries} entries for {out} outputs (weight shape {weight_shape})")
+
+
 class Linear(Function):
     """Y = X W^T + b;  dL/dX = G W, dL/dW = G^T X, dL/db = column sums of G  (G = dL/dY)
 
@@ -147,12 +165,9 @@ class Linear(Function):
 
     @staticmethod
     def forward(ctx, x, w, b):
-        if len(x[0]) != len(w[0]):
-            raise ValueError(f"linear: input shape {shape_of(x)} does not match weight shape "
-                             f"{shape_of(w)} (expected {len(w[0])} input columns)")
-        if shape_of(b) != (1, len(w)):
-            raise ValueError(f"linear: bias shape {shape_of(b)} does not match weight shape "
-                             f"{shape_of(w)} (expected (1, {len(w)}))")
+        if len(b) != 1:
+            raise ValueError(f"linear: bias must be one row, got shape {shape_of(b)}")
+        check_linear(len(x[0]), shape_of(w), len(b[0]))
         return K.linear(x, w, b[0])
 
     @staticmethod
@@ -232,9 +247,11 @@ class Log(Function):
     @staticmethod
     def forward(ctx, a):
         for i, row in enumerate(a):
-            if min(row) <= 0:
-                j = min(range(len(row)), key=row.__getitem__)
-                raise ValueError(f"log: input must be > 0, got {row[j]!r} at [{i}][{j}]")
+            low = min(row)
+            if low <= 0 or low != low:  # a NaN can hide a negative entry from min: look at each
+                j = next((j for j, x in enumerate(row) if x <= 0), None)
+                if j is not None:
+                    raise ValueError(f"log: input must be > 0, got {row[j]!r} at [{i}][{j}]")
         return K.apply(math.log, a)
 
     @staticmethod
@@ -323,6 +340,23 @@ class Reshape(Function):
         return (_reshape(grad, *ctx.parents[0].shape),)
 
 
+class Softmax(Function):
+    """Z_ij = exp(A_ij) / sum_k exp(A_ik) (each row);  dL/dA = Z * (G - row sums of G * Z)
+
+    Computed with the row maximum subtracted first, so exp never overflows.
+    """
+    name = "softmax"
+
+    @staticmethod
+    def forward(ctx, a):
+        return K.softmax(a)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return ([[z * (g - s) for z, g in zip(zr, gr)]
+                 for zr, gr, s in zip(ctx.data, grad, K.row_sums(K.mul(grad, ctx.data)))],)
+
+
 class LogSoftmax(Function):
     """Z_ij = A_ij - log sum_k exp A_ik (each row);  dL/dA = G - softmax(A) * (row sums of G)"""
     name = "log_softmax"
@@ -339,15 +373,22 @@ class LogSoftmax(Function):
 
 
 def check_labels(labels, rows, classes):
-    """``labels`` as a list of ints, one per row, each in [0, classes), or a ValueError saying which is wrong."""
-    labels = list(labels)
+    """``labels`` as a list of ints, one per row of logits, each in [0, classes).
+
+    As in PyTorch, a label is an integer class index: a float (even 1.0) or a bool is a
+    TypeError; a count or an index out of range is a ValueError. The message names the row.
+    """
+    if isinstance(labels, (str, bytes)) or not isinstance(labels, Sequence):
+        raise TypeError(f"cross_entropy: labels must be a list of int class indices, one per row, "
+                        f"got {type(labels).__name__}")
     if len(labels) != rows:
         raise ValueError(f"cross_entropy: {len(labels)} labels for {rows} rows of logits")
     for i, y in enumerate(labels):
-        if isinstance(y, bool) or not isinstance(y, int) and not (isinstance(y, float) and y.is_integer()):
-            raise ValueError(f"cross_entropy: label {i} is {y!r}, not an integer class index")
+        if isinstance(y, bool) or not isinstance(y, numbers.Integral):
+            raise TypeError(f"cross_entropy: label {y!r} (row {i}) is not an int class index")
         if not 0 <= y < classes:
-            raise ValueError(f"cross_entropy: label {i} is {y!r}, outside [0, {classes})")
+            raise ValueError(f"cross_entropy: label {y!r} (row {i}) is out of range for {classes} "
+                             f"classes (0..{classes - 1})")
     return [int(y) for y in labels]
 
 
@@ -374,14 +415,19 @@ class SoftmaxCrossEntropy(Function):
         return (K.softmax_cross_entropy_backward(probs, labels, grad[0][0]),)
 
 
+def check_same_shape(op, predictions_shape, targets_shape):
+    """A ValueError unless predictions and targets have the same (rows, cols)."""
+    if predictions_shape != targets_shape:
+        raise ValueError(f"{op}: predictions shape {predictions_shape} and targets shape {targets_shape} differ")
+
+
 class MSE(Function):
     """L = mean over all entries of (P - T)**2 (shape (1, 1));  dL/dP = 2 (P - T) / N, dL/dT = -dL/dP"""
     name = "mse"
 
     @staticmethod
     def forward(ctx, p, t):
-        if shape_of(p) != shape_of(t):
-            raise ValueError(f"mse: predictions shape {shape_of(p)} and targets shape {shape_of(t)} differ")
+        check_same_shape("mse", shape_of(p), shape_of(t))
         diff = K.sub(p, t)
         return [[K.total(K.mul(diff, diff)) / (len(p) * len(p[0]))]]
 

@@ -91,7 +91,13 @@ class Neg(Function):
 
 
 def _power(base, exponent, op):
-    """base ** exponent over the reals, or a clear error naming ``op``."""
+    """base ** exponent over the reals, or a clear error naming ``op``.
+
+    NaN in either gives NaN, even where IEEE's pow gives 1 (NaN ** 0, 1 ** NaN): a NaN is
+    never turned into a number.
+    """
+    if base != base or exponent != exponent:
+        return math.nan
     if base < 0 and not float(exponent).is_integer():
         raise ValueError(
             f"{op}: negative base {base!r} with non-integer exponent {exponent!r} has no real value")
@@ -119,8 +125,8 @@ class PowNumber(Function):
     @staticmethod
     def backward(ctx, grad):
         (a,), c = ctx.parents, ctx.saved
-        if c == 0:
-            return (0.0,)
+        if c == 0:  # a ** 0 is constant (1, or NaN at a NaN input)
+            return (0.0 if a.data == a.data else math.nan,)
         return (grad * c * _power(a.data, c - 1, "pow (derivative)"),)
 
 
@@ -138,6 +144,8 @@ class PowValue(Function):
     @staticmethod
     def backward(ctx, grad):
         a, b = ctx.parents
+        if ctx.data != ctx.data:  # NaN in, NaN out (see _power), derivatives included
+            return math.nan, math.nan
         da = 0.0 if b.data == 0 else grad * b.data * _power(a.data, b.data - 1, "pow (derivative)")
         if a.data > 0:
             db = grad * ctx.data * math.log(a.data)

@@ -9,17 +9,15 @@ parameters) or one of its inputs does, so data batches never get a gradient comp
 
 from __future__ import annotations
 
+import numbers
 from collections.abc import Sequence
 from typing import Any
-
-import math
-import numbers
 
 from . import array_ops as ops
 from . import kernels as K
 from .node import Node
 
-__all__ = ["Tensor", "linear", "cross_entropy", "mse"]
+__all__ = ["Tensor"]
 
 
 def _row(row, i):
@@ -28,26 +26,27 @@ def _row(row, i):
                         "(a Tensor is 2-D: write [[1.0, 2.0]] for one row)")
     types = set(map(type, row))
     if types == {float}:
-        out = list(row)
-    elif types <= {float, int}:
-        out = list(map(float, row))
-    else:
-        for j, x in enumerate(row):
-            if isinstance(x, (bool, str)) or not isinstance(x, numbers.Real):
-                raise TypeError(f"Tensor: entry [{i}][{j}] is {x!r}, not a number")
-        out = [float(x) for x in row]
-    if not math.isfinite(sum(out)) and not all(map(math.isfinite, out)):  # sum: a fast first test
-        j = next(j for j, x in enumerate(out) if not math.isfinite(x))
-        raise ValueError(f"Tensor: entry [{i}][{j}] is {out[j]!r}; entries must be finite")
-    return out
+        return list(row)
+    if types <= {float, int}:
+        return list(map(float, row))
+    for j, x in enumerate(row):
+        if isinstance(x, (bool, str)) or not isinstance(x, numbers.Real):
+            raise TypeError(f"Tensor: entry [{i}][{j}] is {x!r}, not a number")
+    return [float(x) for x in row]
 
 
 def _rows(data):
-    """``data`` (rows of numbers) as a fresh list of float lists, checked: 2-D, non-empty, finite."""
+    """``data`` (rows of numbers) as a fresh list of float lists, checked: 2-D and non-empty.
+
+    NaN and infinities are accepted, as ``Value`` accepts them: every op propagates them
+    (docs/edge-cases.md), and ``detect_anomaly()`` names the op where one first appears.
+    """
     if isinstance(data, Tensor):
         return [list(r) for r in data.data]
-    if not isinstance(data, (list, tuple)) or not data:
-        raise ValueError(f"Tensor: expected a non-empty list of rows, got {data!r:.60}")
+    if not isinstance(data, (list, tuple)):
+        raise TypeError(f"Tensor: expected a non-empty list of rows, got {type(data).__name__}")
+    if not data:
+        raise ValueError("Tensor: expected a non-empty list of rows, got an empty list")
     rows = [_row(r, i) for i, r in enumerate(data)]
     cols = len(rows[0])
     if cols == 0:
@@ -258,18 +257,3 @@ class Tensor(Node):
         self.grad = None
         self.requires_grad = True
 
-
-def linear(x: Tensor, weight: Tensor, bias: Tensor) -> Tensor:
-    """x W^T + b as one node: x (batch, in), weight (out, in), bias (1, out)."""
-    return ops.Linear.apply(x, weight, bias)
-
-
-def cross_entropy(logits: Tensor, labels: Sequence[int]) -> Tensor:
-    """Mean softmax cross-entropy of rows of logits against integer labels, as a (1, 1) tensor (stable)."""
-    return ops.SoftmaxCrossEntropy.apply(logits, labels)
-
-
-def mse(predictions: Tensor, targets: Tensor | Sequence[Sequence[float]]) -> Tensor:
-    """Mean of (predictions - targets)**2 over all entries, as a (1, 1) tensor."""
-    targets = targets if isinstance(targets, Tensor) else Tensor(targets)
-    return ops.MSE.apply(predictions, targets)

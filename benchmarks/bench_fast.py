@@ -48,7 +48,6 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 import nn  # noqa: E402
 from autograd import Tensor, gc_paused, no_grad  # noqa: E402
-from autograd.tensor import cross_entropy  # noqa: E402
 from mnist import load as load_mnist  # noqa: E402
 from mnist.dataset import first, floats  # noqa: E402
 
@@ -101,7 +100,7 @@ def bench_fast(batches, runs, warmup):
     def train():
         x, y = next(it)
         opt.zero_grad()
-        loss = cross_entropy(model(Tensor(x)), y)
+        loss = nn.cross_entropy(model(Tensor(x)), y)
         loss.backward()
         opt.step()
 

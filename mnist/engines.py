@@ -7,11 +7,10 @@ Both start from the same weights for the same seed: ``initial_state`` draws them
 """
 
 
-from autograd import no_grad
-from autograd.tensor import Tensor, cross_entropy as tensor_cross_entropy
+from autograd import Tensor, no_grad
 from nn import init as nn_init, optim
+from nn.functional import cross_entropy
 from nn.layers import fast_mlp
-from nn.losses import cross_entropy as value_cross_entropy
 from nn.scalar_models import MLP
 
 from .report import argmax
@@ -38,7 +37,7 @@ class ScalarEngine:
 
     def train_batch(self, xs, ys):
         rows = [self.model(x) for x in xs]
-        loss = value_cross_entropy(rows, ys)
+        loss = cross_entropy(rows, ys)
         loss.backward()
         correct = sum(argmax([v.data for v in row]) == y for row, y in zip(rows, ys))
         return loss.data, correct
@@ -59,7 +58,7 @@ class FastEngine:
 
     def train_batch(self, xs, ys):
         logits = self.model(Tensor(xs))
-        loss = tensor_cross_entropy(logits, ys)
+        loss = cross_entropy(logits, ys)
         loss.backward()
         correct = sum(argmax(row) == y for row, y in zip(logits.data, ys))
         return loss.data[0][0], correct

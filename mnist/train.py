@@ -17,8 +17,8 @@ import time
 
 from tqdm import tqdm
 
-from autograd import gc_paused
-from autograd.kernels import softmax
+from autograd import Tensor, gc_paused
+from nn.functional import softmax
 
 from .dataset import batches, floats
 from .errors import DataError
@@ -33,7 +33,7 @@ def predict(engine, digits, batch_size=500, progress=False, desc="test"):
     steps = range(0, len(digits), batch_size)
     for start in tqdm(steps, desc=desc, leave=False, disable=not progress, file=sys.stderr):
         xs = floats(digits, range(start, min(start + batch_size, len(digits))))
-        out.extend(softmax(engine.logits(xs)))
+        out.extend(softmax(Tensor(engine.logits(xs))).data)
     return out
 
 

@@ -9,10 +9,10 @@ The state dict has the scalar path's format (``weight`` [out][in], ``bias`` [out
 """
 
 from autograd import Tensor
-from autograd.tensor import linear
 
 from . import init as _init
 from .activations import activate, check_activation, layer_plan
+from .functional import linear
 from .module import Module, flat
 
 __all__ = ["Linear", "ReLU", "Tanh", "Sigmoid", "Sequential", "fast_mlp", "as_batch"]

@@ -7,10 +7,15 @@ not 784.
 Inputs may be numbers or Values. Numbers that are exactly zero are skipped: their products
 are 0.0 and adding 0.0 does not change a float sum, so the output is bit-identical; their
 weights get no contribution, i.e. gradient 0, the same as w * 0.0 would give. (A zero that is
-a Value is kept, since the gradient with respect to that input is w, not 0.) On MNIST-like
+a Value is kept, since the gradient with respect to that input is w, not 0.) The one case
+where skipping would change the output, a NaN or infinite weight (0 * inf is NaN), is
+checked for: the neuron then multiplies every input. On MNIST-like
 inputs, with about 80% zero pixels, a training step is about 3x cheaper
 (``benchmarks/bench_scalar_nn.py``).
 """
+
+import math
+from operator import attrgetter
 
 from autograd import Value, sum as value_sum
 
@@ -44,8 +49,19 @@ def _prepare(x, nin, name):
     return pairs
 
 
+_data = attrgetter("data")
+
+
 def _affine(w, b, pairs):
-    """w . x + b as one sum node over the ``_prepare``d inputs (plain-number zeros skipped)."""
+    """w . x + b as one sum node over the ``_prepare``d inputs (plain-number zeros skipped).
+
+    Skipped zeros are multiplied after all if some weight is NaN or infinite, so that 0 * inf
+    and 0 * NaN give NaN as they should (a sum of the weights is non-finite exactly then, or
+    on overflow, where multiplying everything is merely slower).
+    """
+    if len(pairs) < len(w) and not math.isfinite(sum(map(_data, w))):
+        given = dict(pairs)
+        pairs = [(i, given.get(i, 0.0)) for i in range(len(w))]
     terms = [w[i] * xi for i, xi in pairs]
     terms.append(b)
     return value_sum(terms)
