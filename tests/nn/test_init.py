@@ -8,7 +8,7 @@ from hypothesis import given, settings, strategies as st
 
 import nn
 from autograd import Tensor, no_grad
-from autograd.tensor import cross_entropy
+from nn.functional import cross_entropy
 
 ACTIVATIONS = ["relu", "tanh", "sigmoid"]
 
