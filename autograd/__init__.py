@@ -16,7 +16,8 @@ from .mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled, watch
 from .node import Node
 from .tensor import Tensor
 from .value import Value, sum
+from .viewer import view
 
 __all__ = ["Node", "Value", "Tensor", "Function", "Step", "sum", "no_grad", "enable_grad",
            "set_grad_enabled", "is_grad_enabled", "watch", "topological_order", "gc_paused",
-           "gradcheck", "GradcheckError", "detect_anomaly", "AnomalyError"]
+           "gradcheck", "GradcheckError", "detect_anomaly", "AnomalyError", "view"]

@@ -124,11 +124,14 @@ def backprop(root, seed, empty, accumulate=None):
             contributions = node._function.backward(node, grad)
             if type(contributions) is not tuple or len(contributions) != len(parents):
                 contributions = _checked(node, contributions)
-            for parent, contribution in zip(parents, contributions):
-                if accumulate is None:
-                    parent.grad += contribution
-                else:
-                    accumulate(parent, contribution)
+            try:
+                for parent, contribution in zip(parents, contributions):
+                    if accumulate is None:
+                        parent.grad += contribution
+                    else:
+                        accumulate(parent, contribution)
+            except TypeError as error:  # free until raised: the loop stays as fast
+                raise _unaddable(node, parent, contribution) from error
             yield node, grad, contributions
 
 
@@ -142,9 +145,37 @@ def _checked(node, contributions):
     if n == 1 and isinstance(contributions, (int, float)):
         return (contributions,)
     if not isinstance(contributions, tuple):
-        raise TypeError(f"backward of {node.op}: returned a {type(contributions).__name__}; return a "
-                        "tuple with one contribution per input (None where an input needs no gradient)")
+        raise TypeError(f"{_rule(node)}: returned {_a(contributions)}; return a tuple with one "
+                        f"contribution per input ({_NONE})")
     if len(contributions) != n:
-        raise TypeError(f"backward of {node.op}: returned {len(contributions)} contributions for "
-                        f"{n} input(s); return one per input (None where there is no gradient)")
+        raise TypeError(f"{_rule(node)}: returned {_count(len(contributions), 'contribution')} for "
+                        f"{_count(n, 'input')}; return one per input ({_NONE})")
     return contributions
+
+
+_NONE = "None for a Tensor input that needs no gradient"
+
+
+def _rule(node):
+    """"backward of mul (mul#2)": the rule that ran, and the node it ran for, as every view names it."""
+    from .trace import node_name, numbering  # late: trace imports this module
+    return f"backward of {node.op} ({node_name(node, numbering(node))})"
+
+
+def _a(x):
+    return "None" if x is None else f"a {type(x).__name__}"
+
+
+def _count(n, noun):
+    return f"{n} {noun}{'' if n == 1 else 's'}"
+
+
+def _unaddable(node, parent, contribution):
+    """The TypeError for a contribution that ``parent``'s grad cannot take, naming the op and the input."""
+    from .trace import node_name, numbering  # late: trace imports this module
+    shape = getattr(parent, "shape", None)
+    kind = type(parent).__name__ + (f" of shape {shape}" if shape else "")
+    wanted = "rows of the input's shape, or None" if shape else "a number (0.0 where there is no gradient)"
+    return TypeError(f"{_rule(node)}: gave {_a(contribution)} to input "
+                     f"{node_name(parent, numbering(node))} (a {kind}), which its grad cannot take; "
+                     f"return {wanted}")

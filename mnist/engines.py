@@ -7,15 +7,17 @@ Both start from the same weights for the same seed: ``initial_state`` draws them
 """
 
 
+import math
+
 from autograd import Tensor, no_grad
-from nn import init as nn_init, optim
+from nn import init as nn_init, lr_scheduler, optim
 from nn.functional import cross_entropy
 from nn.layers import fast_mlp
 from nn.scalar_models import MLP
 
 from .report import argmax
 
-__all__ = ["ENGINES", "initial_state", "make_engine", "make_optimizer"]
+__all__ = ["ENGINES", "initial_state", "make_engine", "make_optimizer", "schedule_name", "make_scheduler"]
 
 
 def initial_state(sizes, seed, init="he"):
@@ -82,3 +84,38 @@ def make_engine(name, sizes, activation, seed=0, init=None, state=None):
 def make_optimizer(name, parameters, lr):
     """``nn.optim``'s SGD, Adam or AdamW over ``parameters`` with learning rate ``lr``."""
     return {"sgd": optim.SGD, "adam": optim.Adam, "adamw": optim.AdamW}[name](parameters, lr=lr)
+
+
+def schedule_name(text):
+    """An ``--lr-schedule`` in its one written form: ``none``, ``cosine`` or ``step:N:GAMMA``.
+
+    ``step:N`` means ``step:N:0.1`` (PyTorch's default gamma). ValueError saying what is accepted
+    for anything else.
+    """
+    words = text.strip().lower()
+    if words in ("none", "cosine"):
+        return words
+    parts = words.split(":")
+    if parts[0] == "step" and len(parts) in (2, 3):
+        try:
+            size, gamma = int(parts[1]), float(parts[2]) if len(parts) == 3 else 0.1
+        except ValueError:
+            size = gamma = None
+        if size is not None and size >= 1 and math.isfinite(gamma) and gamma > 0:
+            return f"step:{size}:{gamma:g}"
+    raise ValueError(f"{text!r} is not none, cosine or step:N:GAMMA (N epochs >= 1, GAMMA > 0)")
+
+
+def make_scheduler(schedule, optimizer, epochs, per_epoch):
+    """``(scheduler, "batch" or "epoch")`` for a ``schedule_name``, or ``(None, None)`` for none.
+
+    ``cosine``: ``CosineAnnealingLR`` from the optimizer's rate down to 0 over the whole run,
+    stepped after every batch (``T_max`` = epochs x batches per epoch). ``step:N:GAMMA``:
+    ``StepLR`` multiplying the rate by GAMMA every N epochs, stepped after every epoch.
+    """
+    if schedule == "cosine":
+        return lr_scheduler.CosineAnnealingLR(optimizer, T_max=epochs * per_epoch), "batch"
+    if schedule.startswith("step:"):
+        _, size, gamma = schedule.split(":")
+        return lr_scheduler.StepLR(optimizer, step_size=int(size), gamma=float(gamma)), "epoch"
+    return None, None

@@ -5,9 +5,10 @@ penalty, full batch, SGD with the learning rate decaying from 1.0 to 0.1, printi
 and training accuracy as it goes, then an ASCII picture of the decision boundary.
 """
 
-import argparse
+import sys
 
 from autograd import gc_paused, no_grad
+from autograd.commands import ArgumentParser, run
 
 from . import data
 from .losses import check_finite, l2, svm_hinge
@@ -51,12 +52,17 @@ def boundary_picture(model, X, y, width=64, height=24):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(prog="python -m nn.demo", description=__doc__.splitlines()[0])
+    """Run the demo; returns the exit status (0, 2 for a bad option, 130 after Ctrl-C)."""
+    return run(_demo, argv)
+
+
+def _demo(argv):
+    parser = ArgumentParser(prog="python -m nn.demo", description=__doc__.splitlines()[0])
     parser.add_argument("--steps", type=int, default=100, help="training steps (default 100)")
     parser.add_argument("--seed", type=int, default=1337, help="seed for data and weights")
     args = parser.parse_args(argv)
     if args.steps < 1:
-        parser.error(f"--steps must be at least 1, got {args.steps}")
+        parser.error(f"argument --steps: must be at least 1, got {args.steps}")
     print(f"MLP(2, [16, 16, 1]) on 100 two-moons points: SVM hinge loss + 1e-4 L2, SGD, {args.steps} steps")
     model, X, y, _ = train(args.steps, seed=args.seed)
     print(f"final training accuracy {accuracy(model, X, y):.0%}")
@@ -65,4 +71,4 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

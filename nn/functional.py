@@ -15,6 +15,11 @@ Tensor on the fast path would have. Results keep that shape: a row in, a row (a 
 Values) out; a batch in, a list of rows out; losses are one Value.
 """
 
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
 import numbers
 
 from autograd import Tensor, Value, sum as value_sum
@@ -114,17 +119,17 @@ def _softmax_row(row):
     return [e / total for e in exps]
 
 
-def log_softmax(x):
+def log_softmax(x: Tensor | Sequence[Any]) -> Any:
     """log_softmax(x)_i = x_i - log sum_j e**x_j for each row, as (x_i - m) - log sum_j e**(x_j - m), m = max(x)."""
     return _rowwise(x, "log_softmax", ops.LogSoftmax, _log_softmax_row)
 
 
-def softmax(x):
+def softmax(x: Tensor | Sequence[Any]) -> Any:
     """softmax(x)_i = e**(x_i - m) / sum_j e**(x_j - m) for each row, m = max(x) (so exp never overflows)."""
     return _rowwise(x, "softmax", ops.Softmax, _softmax_row)
 
 
-def cross_entropy(logits, labels):
+def cross_entropy(logits: Tensor | Sequence[Any], labels: int | Sequence[int]) -> Any:
     """Softmax cross-entropy: -log_softmax(x)[y] = log sum_j e**(x_j - m) - (x_y - m), mean over rows.
 
     ``logits`` is a Tensor (rows) with ``labels`` a list of int class indices, one per row; on
@@ -134,15 +139,15 @@ def cross_entropy(logits, labels):
     if _fast("cross_entropy", logits):
         return ops.SoftmaxCrossEntropy.apply(logits, labels)
     rows, batched = _values(logits, "cross_entropy", "logits")
-    labels = ops.check_labels(labels if batched else [labels], len(rows), len(rows[0]))
+    ys = ops.check_labels(labels if batched else [labels], len(rows), len(rows[0]))
     losses = []
-    for row, y in zip(rows, labels):
+    for row, y in zip(rows, ys):
         shifted, lse = _shifted(row)
         losses.append(lse - shifted[y])
     return value_sum(losses) / len(losses) if batched else losses[0]
 
 
-def mse(predictions, targets):
+def mse(predictions: Tensor | Sequence[Any], targets: Any) -> Any:
     """Mean squared error over all entries: (1/N) sum (p - t)**2; predictions and targets of one shape.
 
     On the fast path ``targets`` may be a Tensor or rows of numbers (a flat list is one row).
@@ -158,7 +163,7 @@ def mse(predictions, targets):
     return value_sum(terms) / len(terms)
 
 
-def linear(x, weight, bias):
+def linear(x: Tensor | Sequence[Any], weight: Any, bias: Any) -> Any:
     """x W^T + b: PyTorch's F.linear, with ``weight`` W [out][in] and one bias entry per output.
 
     Fast path: x (batch, in), weight (out, in) and bias (1, out) Tensors, one node. Scalar

@@ -11,6 +11,10 @@ gives the same floats as ``torch.optim.lr_scheduler.CosineAnnealingLR`` (docs/sc
 how far that is from the closed form, and why). ``StepLR`` uses its closed form.
 """
 
+from __future__ import annotations
+
+from typing import Any
+
 import math
 from numbers import Real
 
@@ -32,9 +36,9 @@ class LRScheduler:
     and ``_next_lr()``, which computes the rate for ``last_epoch`` (already advanced).
     """
 
-    hyperparameters = ()
+    hyperparameters: tuple[str, ...] = ()
 
-    def __init__(self, optimizer, last_epoch=-1):
+    def __init__(self, optimizer: Any, last_epoch: int = -1) -> None:
         name = type(self).__name__
         lr = getattr(optimizer, "lr", None)
         if not _is_number(lr):
@@ -63,17 +67,17 @@ class LRScheduler:
     def _next_lr(self):
         raise NotImplementedError
 
-    def step(self):
+    def step(self) -> None:
         """Advance ``last_epoch`` by one and set the optimizer's learning rate for it."""
         self.last_epoch += 1
         self.optimizer.lr = self._next_lr()
         self._last_lr = [self.optimizer.lr]
 
-    def get_last_lr(self):
+    def get_last_lr(self) -> list[float]:
         """The learning rate the last ``step()`` set, in a one-element list (PyTorch's shape)."""
         return list(self._last_lr)
 
-    def state_dict(self):
+    def state_dict(self) -> dict[str, Any]:
         """{"scheduler": name, "hyperparameters": {...}, "base_lr", "last_epoch", "last_lr"}, JSON-ready."""
         return {
             "scheduler": type(self).__name__,
@@ -83,7 +87,7 @@ class LRScheduler:
             "last_lr": self._last_lr[0],
         }
 
-    def load_state_dict(self, state):
+    def load_state_dict(self, state: dict[str, Any]) -> None:
         """Restore the schedule's position; checks everything before changing anything.
 
         The optimizer's own state dict holds its current ``lr``; load it too, which the next
@@ -118,7 +122,7 @@ class StepLR(LRScheduler):
 
     hyperparameters = ("step_size", "gamma")
 
-    def __init__(self, optimizer, step_size, gamma=0.1, last_epoch=-1):
+    def __init__(self, optimizer: Any, step_size: int, gamma: float = 0.1, last_epoch: int = -1) -> None:
         self.step_size, self.gamma = step_size, gamma
         super().__init__(optimizer, last_epoch)
 
@@ -145,7 +149,7 @@ class CosineAnnealingLR(LRScheduler):
 
     hyperparameters = ("T_max", "eta_min")
 
-    def __init__(self, optimizer, T_max, eta_min=0.0, last_epoch=-1):
+    def __init__(self, optimizer: Any, T_max: int, eta_min: float = 0.0, last_epoch: int = -1) -> None:
         self.T_max, self.eta_min = T_max, eta_min
         super().__init__(optimizer, last_epoch)
 

@@ -30,6 +30,12 @@ The scalar ``Layer`` yields ``weight`` (its neurons' weights, ``[out][in]``) and
 ``layers``, which gives the shared names ``layers.{i}.weight`` / ``layers.{i}.bias``.
 """
 
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from typing import Any, Self
+
 from autograd import Value
 
 from .safetensors_format import is_number, nested_shape
@@ -153,7 +159,7 @@ class Module:
 
     # parts
 
-    def named_children(self):
+    def named_children(self) -> Iterator[tuple[str, Module]]:
         """(name, child module) pairs in attribute order; list members are named ``attr.i``."""
         for name, x in vars(self).items():
             if name.startswith("_"):
@@ -164,7 +170,7 @@ class Module:
                 for i, m in enumerate(x):
                     yield f"{name}.{i}", m
 
-    def children(self):
+    def children(self) -> list[Module]:
         return [m for _, m in self.named_children()]
 
     def _own_attributes(self):
@@ -173,7 +179,7 @@ class Module:
             if not name.startswith("_") and not isinstance(x, Module) and not _is_module_list(x):
                 yield name, x
 
-    def named_parameters(self):
+    def named_parameters(self) -> Iterator[tuple[str, Any]]:
         """(dotted name, parameter): own parameters in attribute order, then each child's, depth first."""
         for name, x in self._own_attributes():
             yield from _parameters_in(name, x)
@@ -181,16 +187,16 @@ class Module:
             for name, p in child.named_parameters():
                 yield f"{prefix}.{name}", p
 
-    def parameters(self):
+    def parameters(self) -> list[Any]:
         """Every parameter (Values and array parameters) in ``named_parameters()`` order."""
         return [p for _, p in self.named_parameters()]
 
-    def zero_grad(self):
+    def zero_grad(self) -> None:
         """Reset gradients: a Value's ``grad`` to 0.0, an array parameter's ``grad`` to None."""
         for p in self.parameters():
             p.grad = 0.0 if isinstance(p, Value) else None
 
-    def label_parameters(self):
+    def label_parameters(self) -> Self:
         """Label every parameter with its state-dict name, so steps, traces and pictures name it:
         ``layers.0.weight[3][1]`` for one weight of a scalar layer, ``layers.0.weight`` for an array.
 
@@ -210,20 +216,20 @@ class Module:
                             v.label = f"{name}[{i}][{j}]"
         return self
 
-    def train(self, mode=True):
+    def train(self, mode: bool = True) -> Self:
         """Set ``training`` on this module and every descendant; returns self."""
         self.training = bool(mode)
         for child in self.children():
             child.train(mode)
         return self
 
-    def eval(self):
+    def eval(self) -> Self:
         """``train(False)``: the same as PyTorch's eval mode flag; returns self."""
         return self.train(False)
 
     # state
 
-    def named_tensors(self):
+    def named_tensors(self) -> Iterator[tuple[str, Any]]:
         """(dotted name, tensor) pairs that make up the state dict; override to group or reshape."""
         for name, x in self._own_attributes():
             if _is_value_tensor(x):
@@ -234,11 +240,11 @@ class Module:
             for name, t in child.named_tensors():
                 yield f"{prefix}.{name}", t
 
-    def state_dict(self):
+    def state_dict(self) -> dict[str, Any]:
         """{name: float or nested lists of floats}, a copy, JSON-serialisable, in ``named_tensors()`` order."""
         return {name: _read(t) for name, t in self.named_tensors()}
 
-    def load_state_dict(self, state):
+    def load_state_dict(self, state: dict[str, Any]) -> Self:
         """Copy values from ``state`` into this model's tensors.
 
         Every key must be present with the right shape and no key may be extra; otherwise a
@@ -261,7 +267,7 @@ class Module:
             _write(t, state[name])
         return self
 
-    def save(self, path, config=None):
+    def save(self, path: str | os.PathLike, config: dict[str, Any] | None = None) -> None:
         """Write ``state_dict()`` and ``config`` (a JSON-ready dict, recorded as is) to ``path``.
 
         ``*.safetensors`` is written in the safetensors format (float64, PyTorch's names and
@@ -270,7 +276,7 @@ class Module:
         """
         write_model(path, self.state_dict(), config)
 
-    def load(self, path):
+    def load(self, path: str | os.PathLike) -> Self:
         """Read a model file (JSON or ``*.safetensors``, see ``save``) into this model; returns self.
 
         A file that is not a model file, or holds other names or shapes than this model's,

@@ -101,12 +101,12 @@ def test_apply_passes_constants_through_and_refuses_mixed_or_missing_nodes():
     assert (y.data, x.grad, y.parents) == (12.0, 4.0, (x,))
     with pytest.raises(TypeError, match="scale: apply.. needs at least one Value or Tensor"):
         Scale.apply(1.0, 2.0)
-    with pytest.raises(TypeError, match="scale: inputs mix Value and Tensor"):
+    with pytest.raises(TypeError, match="scale: input 1 is a Tensor but input 0 is a Value; an op takes Values or Tensors, not both"):
         Scale.apply(x, Tensor([[1.0]]))
 
 
 @pytest.mark.parametrize("returned, message", [
-    (lambda g: (g, g), "returned 2 contributions for 1 input"),
+    (lambda g: (g, g), "returned 2 contributions for 1 input;"),
     (lambda g: [g], "returned a list"),
     (lambda g: "oops", "returned a str"),
 ])
@@ -122,7 +122,7 @@ def test_a_rule_returning_the_wrong_shape_is_named(returned, message):
         def backward(ctx, grad):
             return returned(grad)
 
-    with pytest.raises(TypeError, match=f"backward of bad: {message}"):
+    with pytest.raises(TypeError, match=rf"backward of bad \(bad#1\): {message}"):
         Bad.apply(Value(1.0)).backward()
 
 
@@ -170,3 +170,58 @@ def test_set_grad_enabled_switches_both_ways():
         assert not (Value(1.0) * 2.0).parents
         with autograd.set_grad_enabled(True):
             assert (Value(1.0) * 2.0).parents
+
+
+def _op(forward, backward, doc="z = f(a);  dz/da = f'(a)"):
+    """A Function subclass from two plain functions (the class statement is what is tested)."""
+    return type("Op", (Function,), {"__doc__": doc, "forward": staticmethod(forward),
+                                    "backward": staticmethod(backward)})
+
+
+@pytest.mark.parametrize("forward, backward, message", [
+    (lambda a: a, lambda ctx, grad: (grad,), r"Op.forward\(a\) .* forward\(ctx, a\)"),
+    (lambda: 1.0, lambda ctx, grad: (grad,), r"Op.forward\(\) .* write forward\(ctx, \*inputs\)"),
+    (lambda ctx: 1.0, lambda ctx, grad: (grad,), r"Op.forward\(ctx\) .* write forward\(ctx, \*inputs\)"),
+    (lambda ctx, a: a, lambda grad: (grad,), r"Op.backward\(grad\) .* backward\(ctx, grad\)"),
+    (lambda ctx, a: a, lambda ctx, grad, extra: (grad,), r"Op.backward\(ctx, grad, extra\) .* backward\(ctx, grad\)"),
+])
+def test_a_rule_without_ctx_is_refused_where_the_class_is_defined(forward, backward, message):
+    with pytest.raises(TypeError, match=message):
+        _op(forward, backward)
+
+
+def test_rules_taking_varargs_or_defaults_are_accepted():
+    Op = _op(lambda ctx, *inputs: sum(inputs), lambda ctx, grad, scale=1.0: (grad * scale,) * len(ctx.parents))
+    x, y = Value(1.0), Value(2.0)
+    Op.apply(x, y).backward()
+    assert (x.grad, y.grad) == (1.0, 1.0)
+
+
+def test_a_forward_that_returns_a_node_is_refused():
+    Composite = _op(lambda ctx, a: (1 + Value(a).exp()).log(), lambda ctx, grad: (grad,))
+    with pytest.raises(TypeError, match="forward of op: returned a Value; forward computes plain data"):
+        Composite.apply(Value(0.5))
+
+
+@pytest.mark.parametrize("make_input, contribution, message", [
+    (lambda: Value(1.0, "x"), lambda g: None, r"gave None to input x \(a Value\)"),
+    (lambda: Value(1.0, "x"), lambda g: [g], r"gave a list to input x \(a Value\)"),
+    (lambda: Tensor([[1.0, 2.0], [3.0, 4.0]], "t", requires_grad=True),
+     lambda g: [v for row in g for v in row], r"gave a list to input t \(a Tensor of shape \(2, 2\)\)"),
+    (lambda: Tensor([[1.0]], "t", requires_grad=True), lambda g: 2.0, r"gave a float to input t \(a Tensor"),
+])
+def test_a_contribution_the_input_cannot_take_is_named(make_input, contribution, message):
+    Op = _op(lambda ctx, a: a, lambda ctx, grad: (contribution(grad),))
+    x = make_input()
+    with pytest.raises(TypeError, match=rf"backward of op \(op#1\): {message}"):
+        y = Op.apply(x)
+        (y.sum() if isinstance(y, Tensor) else y).backward()
+
+
+def test_too_few_contributions_are_counted_and_the_node_named():
+    Op = _op(lambda ctx, a, b: a * b, lambda ctx, grad: (grad,), doc="z = a b;  dz/da = b, dz/db = a")
+    with pytest.raises(TypeError, match=r"backward of op \(op#2\): returned 1 contribution for 2 inputs; "
+                                        "return one per input"):
+        Op.apply(Value(1.0), Value(2.0)).backward()
+    with pytest.raises(TypeError, match="op: input 2 is a Tensor but input 0 is a Value"):
+        Op.apply(Value(1.0), 3.0, Tensor([[1.0]]))

@@ -9,7 +9,7 @@ import pytest
 import autograd
 from autograd import Value
 from autograd.anomaly import AnomalyError, detect_anomaly
-from autograd.dot import GraphvizNotFound, render, to_dot
+from autograd.dot import FORMATS, GraphvizError, GraphvizNotFound, render, svg, to_dot
 from autograd.trace import trace
 
 
@@ -87,6 +87,25 @@ def test_render_without_graphviz_says_how_to_get_it(monkeypatch, tmp_path):
 def test_render_writes_svg(tmp_path):
     path = render(_neuron()[0], tmp_path / "g.svg")
     assert "<svg" in open(path).read()
+    assert "<svg" in open(render(_neuron()[0], tmp_path / "g", format="SVG")).read()
+    assert svg(_neuron()[0]) == open(path).read()
+
+
+@pytest.mark.parametrize("name, problem", [("neuron", "has no suffix to tell the format"),
+                                           ("neuron.xyz", "unknown format 'xyz'")])
+def test_render_names_the_formats_it_accepts_before_looking_for_graphviz(monkeypatch, tmp_path, name, problem):
+    monkeypatch.setattr(shutil, "which", lambda name: None)
+    with pytest.raises(ValueError, match=f"^render: .*{problem}.*one of {', '.join(FORMATS)}$"):
+        render(_neuron()[0], tmp_path / name)
+    assert not (tmp_path / name).exists()
+
+
+@pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz 'dot' is not installed")
+def test_render_shows_graphvizs_own_message_in_one_line(tmp_path):
+    path = tmp_path / "missing" / "g.svg"
+    with pytest.raises(GraphvizError, match=f"^render: Graphviz dot -Tsvg failed writing {re.escape(str(path))}: ") as caught:
+        render(_neuron()[0], path)
+    assert "\n" not in str(caught.value) and len(str(caught.value)) > len(f"render: ... {path}: ") + 10
 
 
 def _line_of(marker):

@@ -70,8 +70,9 @@ def test_a_bare_module_file_warns_once_and_is_scored_as_relu_unless_told(capsys,
 
 def test_a_recorded_activation_wins_and_a_contrary_one_is_refused(capsys, tmp_path, data, trained):
     code, _, err = run(capsys, "eval", trained[1], "--data-dir", data, "--activation", "relu")
-    assert code == 2 and err.splitlines()[-1].endswith(
-        f"--activation relu does not match {trained[1]}, which was trained with tanh")
+    assert code == 2 and err == (f"python -m mnist eval: error: --activation relu does not match "
+                                 f"{trained[1]}, which was trained with tanh; see python -m mnist "
+                                 f"eval --help\n")
     partial = tmp_path / "partial.json"
     nn.fast_mlp(49, [8, 10], activation="tanh").save(partial, config={"activation": "tanh"})
     code, _, err = run(capsys, "eval", partial, "--data-dir", data)
