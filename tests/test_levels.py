@@ -101,6 +101,12 @@ def test_quick_sizes_replace_the_value_and_skip_only_size_dependent_outputs(tmp_
     assert ">>> steps = 10  # --quick (the page: 100)" in quick.lines and "20" in quick.lines
 
 
+def test_a_quick_size_the_runner_cannot_use_is_reported(tmp_path):
+    path = _page(tmp_path, "# Level 99: x\n\n```pycon\n>>> for k in range(3):  # quick: range(1)\n...     k\n0\n1\n2\n\n```\n")
+    (difference,) = run.run_page(path).differences
+    assert "line 4: a '# quick:' size is used only at the end of an example's first line" in difference
+
+
 def test_size_dependent_blocks_are_checked_before_any_quick_size_and_never_hide_a_crash(tmp_path):
     path = _page(tmp_path, "# Level 99: x\n\n```pycon size-dependent\n>>> 1 + 1\n3\n>>> 1 / 0\n5\n\n```\n")
     differences = run.run_page(path, quick=True).differences

@@ -128,6 +128,9 @@ def _run_pycon(block, globs, path, quick, result, state):
         line = block.line + ex.lineno
         if ex.options.get(doctest.SKIP):
             continue
+        if "# quick:" in ex.source and not QUICK.match(ex.source.partition("\n")[0]):
+            result.differences.append(f"{path.name}, line {line}: a '# quick:' size is used only at the end of "
+                                      "an example's first line, `name = value  # quick: smaller`")
         source, shrunk = _quick_source(ex.source) if quick else (ex.source, False)
         state["shrunk"] |= shrunk
         got, error = _execute(source, globs, f"{path.name}:{line}")
