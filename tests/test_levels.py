@@ -2,6 +2,7 @@
 same runner as ``python docs/levels/run.py N``, and every page keeps the shape of a level."""
 
 import importlib.util
+import os
 import pathlib
 import re
 import subprocess
@@ -10,9 +11,17 @@ import sys
 import pytest
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
-_spec = importlib.util.spec_from_file_location("levels_run", ROOT / "docs" / "levels" / "run.py")
-run = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(run)
+
+
+def _module(name, path):
+    spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+run = _module("levels_run", ROOT / "docs" / "levels" / "run.py")
+mnist_files = _module("levels_mnist_files", ROOT / "tests" / "mnist" / "mnist_files.py")
 
 LEVELS = run.pages()
 
@@ -21,10 +30,20 @@ def test_the_levels_are_numbered_from_one_without_gaps():
     assert list(LEVELS) == list(range(1, len(LEVELS) + 1)) and len(LEVELS) >= 5
 
 
+def _mnist_for(path, tmp_path, monkeypatch):
+    """True when the level reads MNIST and gets generated files (random pixels): MNIST_DATA is unset."""
+    if "mnist.load(" not in path.read_text(encoding="utf-8") or os.environ.get("MNIST_DATA"):
+        return False  # no MNIST, or the real files (checked in full)
+    folder = mnist_files.write_dataset(tmp_path / "generated-mnist", n_train=300, n_test=200)
+    monkeypatch.setenv("MNIST_DATA", str(folder))  # never the cache or a download
+    return True
+
+
 @pytest.mark.parametrize("number", LEVELS)
 def test_level_runs_with_the_output_on_its_page(number, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)  # a level that writes files writes them here
-    result = run.run_page(LEVELS[number], quick=True)
+    generated = _mnist_for(LEVELS[number], tmp_path, monkeypatch)
+    result = run.run_page(LEVELS[number], quick=True, generated=generated)
     assert result.examples > 0
     assert not result.differences, "\n\n".join(result.differences)
 
@@ -82,10 +101,24 @@ def test_quick_sizes_replace_the_value_and_skip_only_size_dependent_outputs(tmp_
     assert ">>> steps = 10  # --quick (the page: 100)" in quick.lines and "20" in quick.lines
 
 
+def test_a_quick_size_the_runner_cannot_use_is_reported(tmp_path):
+    path = _page(tmp_path, "# Level 99: x\n\n```pycon\n>>> for k in range(3):  # quick: range(1)\n...     k\n0\n1\n2\n\n```\n")
+    (difference,) = run.run_page(path).differences
+    assert "line 4: a '# quick:' size is used only at the end of an example's first line" in difference
+
+
 def test_size_dependent_blocks_are_checked_before_any_quick_size_and_never_hide_a_crash(tmp_path):
     path = _page(tmp_path, "# Level 99: x\n\n```pycon size-dependent\n>>> 1 + 1\n3\n>>> 1 / 0\n5\n\n```\n")
     differences = run.run_page(path, quick=True).differences
     assert len(differences) == 2 and "ZeroDivisionError" in differences[1]
+
+
+def test_real_data_blocks_are_compared_unless_the_data_is_generated(tmp_path):
+    path = _page(tmp_path, "# Level 99: x\n\n```pycon real-data\n>>> 1 + 1\n3\n>>> 1 / 0\n5\n\n```\n"
+                           "\n```pycon\n>>> 2 + 2\n5\n\n```\n")
+    assert len(run.run_page(path).differences) == 3
+    differences = run.run_page(path, generated=True).differences  # a crash and a plain block still count
+    assert len(differences) == 2 and "ZeroDivisionError" in differences[0] and "2 + 2" in differences[1]
 
 
 def test_a_difference_names_the_line_and_shows_both_outputs(tmp_path):

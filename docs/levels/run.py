@@ -22,6 +22,9 @@ this way with ``--quick``, so the page and this command can't drift apart.
 Quick sizes: a line ``>>> steps = 200  # quick: 20`` runs as ``steps = 20`` with ``--quick``.
 A block fenced ```` ```pycon size-dependent ```` shows output that depends on those sizes;
 with ``--quick`` it still runs, but its output is compared only if no quick size came before it.
+A block fenced ```` ```pycon real-data ```` shows output that depends on the real MNIST files;
+when the test suite has none it runs the level on generated files (``run_page(...,
+generated=True)``), where such a block still runs but its output is not compared.
 """
 
 import argparse
@@ -125,6 +128,9 @@ def _run_pycon(block, globs, path, quick, result, state):
         line = block.line + ex.lineno
         if ex.options.get(doctest.SKIP):
             continue
+        if "# quick:" in ex.source and not QUICK.match(ex.source.partition("\n")[0]):
+            result.differences.append(f"{path.name}, line {line}: a '# quick:' size is used only at the end of "
+                                      "an example's first line, `name = value  # quick: smaller`")
         source, shrunk = _quick_source(ex.source) if quick else (ex.source, False)
         state["shrunk"] |= shrunk
         got, error = _execute(source, globs, f"{path.name}:{line}")
@@ -140,9 +146,11 @@ def _run_pycon(block, globs, path, quick, result, state):
             ok, shown = False, got + "".join(traceback.format_exception(error))
         else:
             ok, shown = checker.check_output(ex.want, got, flags), got
-        # with quick sizes a size-dependent output may differ, but an unexpected exception may not
+        # a size-dependent output (quick sizes) or real-data output (generated files) may differ,
+        # but an unexpected exception may not
         crashed = error is not None and ex.exc_msg is None
-        unchecked = quick and state["shrunk"] and "size-dependent" in block.options and not crashed
+        unchecked = not crashed and ((quick and state["shrunk"] and "size-dependent" in block.options)
+                                     or (state["generated"] and "real-data" in block.options))
         result.lines += _prompted(source) + shown.rstrip("\n").split("\n") * bool(shown)
         if not ok and not unchecked:
             result.differences.append(f"{path.name}, line {line}:\n{source}expected:\n"
@@ -194,10 +202,12 @@ def _run_console(block, path, result):
                                       f"{expected}got:\n{got}")
 
 
-def run_page(path, quick=False):
-    """Run every block of the page at ``path``; a ``Result`` with its transcript and differences."""
+def run_page(path, quick=False, generated=False):
+    """Run every block of the page at ``path``; a ``Result`` with its transcript and differences.
+
+    ``generated``: the MNIST files are generated stand-ins, so ``real-data`` outputs are not compared."""
     path = pathlib.Path(path)
-    result, state = Result(), {"shrunk": False}
+    result, state = Result(), {"shrunk": False, "generated": generated}
     globs = {"__name__": "__main__"}
     start = time.perf_counter()
     items = parse(path.read_text(encoding="utf-8"))
