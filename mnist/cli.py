@@ -6,6 +6,7 @@ and exit status 130.
 """
 
 import argparse
+import contextlib
 import math
 import os
 import shlex
@@ -136,6 +137,8 @@ def build_parser():
                    "step:N:GAMMA: multiply it by GAMMA every N epochs (default none)")
     t.add_argument("--seed", type=_seed, help="weights, sample and batch order "
                    "(default 0); the same seed gives the same metrics")
+    t.add_argument("--workers", type=_count(1024), help="processes to train with, each batch split "
+                   "among them (default: the cores this process may use); 1: a single process")
     t.add_argument("--eval-every", type=_eval_every, metavar="N|N epochs|end",
                    help="score the test set every N batches, every N epochs, or only at the end "
                    "(default 1 epoch)")
@@ -327,11 +330,13 @@ def _interrupted(args, last):
 
 def _train(parser, args):
     from nn.init import for_activation
+    from nn.parallel import DataParallel, WorkerError, default_workers
 
     from .engines import make_engine, make_optimizer, make_scheduler
     from .train import train
 
     checkpoint = _settle(parser, args)
+    args.workers = args.workers or default_workers()
     side = args.image_size
     full = load("train", args.data_dir)
     size = args.train_size or len(full)
@@ -348,7 +353,8 @@ def _train(parser, args):
               "optimizer": args.optimizer, "lr": args.lr, "epochs": args.epochs,
               "batch_size": args.batch_size, "train_size": len(train_set), "subset": args.subset,
               "test_size": len(test_set), "image_size": side, "seed": args.seed,
-              "eval_every": str(args.eval_every), "lr_schedule": args.lr_schedule}
+              "eval_every": str(args.eval_every), "lr_schedule": args.lr_schedule,
+              "workers": args.workers}
     options = {name: getattr(args, name) for name in RUN_OPTIONS}
     options.update({name: path and os.path.abspath(path) for name, path in options.items()
                     if name != "checkpoint_every"})
@@ -385,16 +391,24 @@ def _train(parser, args):
                              scheduler)
             last = (state.epoch, state.batch)
 
+    parallel = args.workers > 1
     try:
-        state, probabilities = train(
-            engine, optimizer, train_set, test_set, args.epochs, args.batch_size, args.seed,
-            progress=_progress(), eval_every=args.eval_every, state=checkpoint and checkpoint.state,
-            checkpoint_every=args.checkpoint_every, on_checkpoint=keep if args.checkpoint else None,
-            scheduler=scheduler, step_per=step_per)
+        if parallel:  # each batch split among the workers; --workers 1 is the plain loop
+            engine = DataParallel(engine, optimizer, args.workers, log=print)
+            optimizer = engine.optimizer
+        with engine if parallel else contextlib.nullcontext():
+            state, probabilities = train(
+                engine, optimizer, train_set, test_set, args.epochs, args.batch_size, args.seed,
+                progress=_progress(), eval_every=args.eval_every, state=checkpoint and checkpoint.state,
+                checkpoint_every=args.checkpoint_every, on_checkpoint=keep if args.checkpoint else None,
+                scheduler=scheduler, step_per=step_per)
         _report_run(args, config, state, probabilities, test_set, test_total, engine)
     except KeyboardInterrupt:
         print(_interrupted(args, last), file=sys.stderr)
         return 130
+    except WorkerError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 1
     return 0
 
 
