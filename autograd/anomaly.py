@@ -1,18 +1,21 @@
 """Anomaly detection: stop at the first NaN or infinity an op produces, and say where.
 
-Off, it costs nothing: ``detect_anomaly()`` swaps the engine's node constructor for a
-checking one on entry and puts the plain one back on exit, so no flag is tested per node.
+``detect_anomaly()`` is a watcher (``autograd.mode.watch``): it sees every node made in its
+thread and every step of every backward pass. Off, it costs nothing.
 """
+
+from __future__ import annotations
+
+from collections.abc import Iterator
 
 import contextlib
 import math
 import os
 import sys
 
-from . import tensor as _tensor
-from . import value as _value
+from . import mode
 
-__all__ = ["detect_anomaly", "AnomalyError"]
+__all__ = ["detect_anomaly", "AnomalyError", "AnomalyDetector"]
 
 # frames from these folders are the library's own; the user's line is the first frame outside them
 _LIBRARY_DIRS = tuple(
@@ -39,53 +42,53 @@ def _user_site(depth):
     return f"{frame.f_code.co_filename}:{frame.f_lineno}"
 
 
-def _name(node):
-    from .trace import node_name, short
-    return f"{node_name(node)} (data {short(node.data)})"
+def _name(node, numbers):
+    from .trace import node_name, short  # late: trace imports the graph machinery
+    return f"{node_name(node, numbers)} (data {short(node.data)})"
 
 
-class _Detector:
+class AnomalyDetector:
+    """The watcher behind ``detect_anomaly()``: checks each new node's data and each backward step.
+
+    Nodes are named as every view names them (``trace.node_name``), numbered within the graph
+    of the node that went wrong (forward) or of the pass's root (backward).
+    """
+
     def __init__(self):
         self.sites = {}  # node -> "file:line" of the user's code that created it
 
-    def checking(self, plain_node):
-        """A node constructor that calls ``plain_node`` and then checks its result."""
-        def node(data, parents, op, ctx=None):
-            return self.check_node(plain_node(data, parents, op, ctx), data, parents, op)
-        return node
+    def forward(self, node):
+        from .trace import numbering
+        site = self.sites[node] = _user_site(2)
+        if not _finite(node.data):
+            numbers = numbering(node)
+            inputs = ", ".join(_name(p, numbers) for p in node.parents)
+            raise AnomalyError(f"{node.op or 'an op'} produced {node.data!r} in the forward pass from "
+                               f"inputs {inputs}, at {site}")
 
-    def check_node(self, node, data, parents, op):
-        site = self.sites[node] = _user_site(3)
-        if not _finite(data):
-            inputs = ", ".join(_name(p) for p in parents)
-            raise AnomalyError(f"{op.name} produced {data!r} in the forward pass from inputs {inputs}, at {site}")
-        return node
-
-    def check_steps(self, steps):
+    def backward(self, steps):
+        from .trace import node_name, numbering
+        numbers = None
         for node, grad, contributions in steps:
+            if numbers is None:
+                numbers = numbering(node)  # the first step's node is the root of the pass
             for i, (parent, c) in enumerate(zip(node._parents, contributions)):
                 if c is not None and not _finite(c):  # None: a parent that needs no gradient
                     site = self.sites.get(node, "a line run outside detect_anomaly()")
-                    label = f" {node.label!r}" if node.label else ""
-                    inputs = ", ".join(_name(p) for p in node._parents)
+                    inputs = ", ".join(_name(p, numbers) for p in node._parents)
                     raise AnomalyError(
-                        f"backward of {node.op}{label} gave {c!r} to input {i} ({_name(parent)}); "
-                        f"grad from above {grad!r}; inputs {inputs}; node created at {site}")
+                        f"backward of {node.op} ({node_name(node, numbers)}) gave {c!r} to input {i} "
+                        f"({_name(parent, numbers)}); grad from above {grad!r}; inputs {inputs}; "
+                        f"node created at {site}")
             yield node, grad, contributions
 
 
 @contextlib.contextmanager
-def detect_anomaly():
+def detect_anomaly() -> Iterator[None]:
     """Inside this block, the first NaN/inf from any op raises ``AnomalyError`` naming the op,
     the node's label, its inputs and the file and line of the user's code that created it."""
-    if _value._step_check is not None:  # already on: nothing to swap
+    if any(isinstance(w, AnomalyDetector) for w in mode.watchers()):  # already on in this thread
         yield
         return
-    detector = _Detector()
-    plain = _value._node, _tensor._node
-    _value._node, _tensor._node = detector.checking(plain[0]), detector.checking(plain[1])
-    _value._step_check = detector.check_steps
-    try:
+    with mode.watch(AnomalyDetector()):
         yield
-    finally:
-        (_value._node, _tensor._node), _value._step_check = plain, None

@@ -8,16 +8,22 @@ and it must agree with the gradient backward() left in the entry:
 
     |analytic - numeric| <= atol + rtol * |numeric|
 
-The loop reads and perturbs inputs only through an *adapter* (``ValueAdapter`` for the
-scalar ``Value``), so another kind of node joins by registering its own adapter with
-``register_adapter`` instead of editing this loop.
+The loop reads and perturbs inputs through the node contract (``autograd.node.Node``): each
+kind of node says what its entries are (one for a ``Value``, one per (row, col) for a
+``Tensor``) and how to read and move them, so any node and any op, built-in or a user's own
+``Function``, is checked the same way, with nothing to register.
 """
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
 
 import math
 
-from .value import Value, enable_grad, no_grad
+from .mode import enable_grad, no_grad
+from .node import Node
 
-__all__ = ["gradcheck", "GradcheckError", "ValueAdapter", "register_adapter"]
+__all__ = ["gradcheck", "GradcheckError"]
 
 
 class GradcheckError(AssertionError):
@@ -33,101 +39,47 @@ class GradcheckError(AssertionError):
         self.analytic, self.numeric = analytic, numeric
 
 
-class ValueAdapter:
-    """How gradcheck reads, perturbs, saves and restores a scalar ``Value``: one entry, key None."""
-
-    node_type = Value
-
-    @staticmethod
-    def keys(node):
-        return (None,)
-
-    @staticmethod
-    def describe(key):
-        return ""
-
-    @staticmethod
-    def get(node, key):
-        return node.data
-
-    @staticmethod
-    def set(node, key, x):
-        node.data = x
-
-    @staticmethod
-    def grad(node, key):
-        return node.grad
-
-    @staticmethod
-    def save(node):
-        return node.data, node.grad
-
-    @staticmethod
-    def restore(node, saved):
-        node.data, node.grad = saved
-
-    @staticmethod
-    def clear_grad(node):
-        node.grad = 0.0
-
-    @staticmethod
-    def scalar(out):
-        return out.data
-
-
-# newest first, so a registered adapter for a subclass wins over a base class's
-_adapters = [ValueAdapter]
-
-
-def register_adapter(adapter):
-    """Teach gradcheck another node type: ``adapter`` has the methods of ``ValueAdapter``.
-
-    ``scalar(out)`` returns the output as a float (or raises if it is not one number);
-    ``out.backward()`` must then fill the inputs' gradients.
-    """
-    _adapters.insert(0, adapter)
-
-
-def _adapter_for(node, what):
-    for adapter in _adapters:
-        if isinstance(node, adapter.node_type):
-            return adapter
-    raise TypeError(f"gradcheck: {what} must be a Value (or a registered node type), "
-                    f"got {type(node).__name__}")
+def _scalar(out, what="f's result"):
+    """``out`` as one float (a Value, or a (1, 1) Tensor), or a TypeError/ValueError saying why not."""
+    if not isinstance(out, Node):
+        raise TypeError(f"gradcheck: {what} must be a Value or a Tensor, got {type(out).__name__}")
+    try:
+        return out.item()
+    except ValueError as e:
+        raise ValueError(f"gradcheck: {what} must be a single number: {e}") from None
 
 
 def _evaluate(f, inputs):
     """f(*inputs) as a float, recording no graph."""
     with no_grad():
         out = f(*inputs)
-    return _adapter_for(out, "f's result").scalar(out)
+    return _scalar(out)
 
 
-def _analytic(f, inputs, adapters):
+def _analytic(f, inputs):
     """Gradients of f(*inputs) from backward(), one list of floats per input."""
-    for node, adapter in zip(inputs, adapters):
-        adapter.clear_grad(node)
+    for node in inputs:
+        node._watch_grad()
     with enable_grad():
         out = f(*inputs)
-    _adapter_for(out, "f's result").scalar(out)  # rejects a non-scalar result before backward
+    _scalar(out)  # rejects a non-scalar result before backward
     out.backward()
-    return [[adapter.grad(node, key) for key in adapter.keys(node)]
-            for node, adapter in zip(inputs, adapters)]
+    return [[node._grad_entry(key) for key in node._entries()] for node in inputs]
 
 
-def _numeric(f, inputs, node, adapter, key, eps):
+def _numeric(f, inputs, node, key, eps):
     """Central difference of f in one entry of one input; the entry is put back afterwards."""
-    x = adapter.get(node, key)
+    x = node._entry(key)
     try:
-        adapter.set(node, key, x + eps)
+        node._set_entry(key, x + eps)
         above = _evaluate(f, inputs)
-        adapter.set(node, key, x - eps)
+        node._set_entry(key, x - eps)
         below = _evaluate(f, inputs)
     except Exception as error:
         error.add_note(f"gradcheck: while evaluating f with an input entry moved {eps} away from {x!r}")
         raise
     finally:
-        adapter.set(node, key, x)
+        node._set_entry(key, x)
     return (above - below) / (2 * eps)
 
 
@@ -141,39 +93,45 @@ def _excess(analytic, numeric, atol, rtol):
     return error / allowed
 
 
-def gradcheck(f, inputs, eps=1e-6, atol=1e-5, rtol=1e-3):
+def _describe(key):
+    return "" if key is None else f" entry [{key[0]}][{key[1]}]"
+
+
+def gradcheck(f: Callable[..., Node], inputs: Node | Sequence[Node], eps: float = 1e-6,
+              atol: float = 1e-5, rtol: float = 1e-3) -> bool:
     """True if backward() of ``f(*inputs)`` matches central differences in every input entry.
 
     ``f`` takes the inputs as positional arguments (``inputs``: a list of nodes, or one node)
-    and returns a scalar node. The inputs' ``data`` and ``grad`` are restored afterwards, also
-    when something raises. On a mismatch raises ``GradcheckError`` naming the worst entry
-    (largest |analytic - numeric| in units of atol + rtol * |numeric|) with both numbers.
+    and returns a scalar node (a Value, or a (1, 1) Tensor). The inputs' ``data`` and ``grad``
+    are restored afterwards, also when something raises. On a mismatch raises ``GradcheckError``
+    naming the worst entry (largest |analytic - numeric| in units of atol + rtol * |numeric|)
+    with both numbers.
     """
-    if any(isinstance(inputs, adapter.node_type) for adapter in _adapters):
-        inputs = [inputs]  # a single input node
-    inputs = list(inputs)
-    adapters = [_adapter_for(node, f"input {i}") for i, node in enumerate(inputs)]
-    saved = [adapter.save(node) for node, adapter in zip(inputs, adapters)]
+    inputs = [inputs] if isinstance(inputs, Node) else list(inputs)
+    for i, node in enumerate(inputs):
+        if not isinstance(node, Node):
+            raise TypeError(f"gradcheck: input {i} must be a Value or a Tensor, got {type(node).__name__}")
+    saved = [node._snapshot() for node in inputs]
     try:
-        analytic = _analytic(f, inputs, adapters)
+        analytic = _analytic(f, inputs)
         worst, failures, total = None, 0, 0
-        for i, (node, adapter) in enumerate(zip(inputs, adapters)):
-            for key, a in zip(adapter.keys(node), analytic[i]):
-                n = _numeric(f, inputs, node, adapter, key, eps)
+        for i, node in enumerate(inputs):
+            for key, a in zip(node._entries(), analytic[i]):
+                n = _numeric(f, inputs, node, key, eps)
                 excess = _excess(a, n, atol, rtol)
                 total += 1
                 if excess > 1:
                     failures += 1
                     if worst is None or excess > worst[0]:
-                        worst = (excess, i, node, adapter, key, a, n)
+                        worst = (excess, i, node, key, a, n)
     finally:
-        for node, adapter, state in zip(inputs, adapters, saved):
-            adapter.restore(node, state)
+        for node, state in zip(inputs, saved):
+            node._restore(state)
     if worst is not None:
-        _, i, node, adapter, key, a, n = worst
-        label = getattr(node, "label", "")
+        _, i, node, key, a, n = worst
+        label = node.label
         raise GradcheckError(
-            f"gradcheck: input {i}{adapter.describe(key)} (label {label!r}): analytic {a:.8g} vs "
+            f"gradcheck: input {i}{_describe(key)} (label {label!r}): analytic {a:.8g} vs "
             f"numeric {n:.8g}, |difference| {abs(a - n):.3g} > atol {atol} + rtol {rtol} * |numeric|"
             f" ({failures} of {total} entries disagree)",
             i, label, key, a, n)

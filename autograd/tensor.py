@@ -1,24 +1,23 @@
 """The array node: a 2-D block of floats, its gradient, and the op that made it.
 
-Built like ``Value`` one level up: each method looks up its rule in ``array_ops`` and records
-the inputs as the new node's parents; ``backward()`` runs the same backward loop
-(``graph.backprop``) with this node's own zero/accumulate callbacks, and ``no_grad()`` is the
-same switch. As in PyTorch, a tensor tracks gradients only if ``requires_grad`` is set (model
+Built like ``Value`` one level up, on the same ``Node`` base: each method applies its rule
+from ``array_ops`` (each a ``Function``) through the one node constructor; ``backward()`` is
+the same backward loop with this node's own way of clearing and adding gradients, and
+``no_grad()`` is the same per-thread switch. As in PyTorch, a tensor tracks gradients only if ``requires_grad`` is set (model
 parameters) or one of its inputs does, so data batches never get a gradient computed.
 """
 
-import collections
-import math
+from __future__ import annotations
+
 import numbers
+from collections.abc import Sequence
+from typing import Any
 
 from . import array_ops as ops
 from . import kernels as K
-from . import value as _value
-from .gradcheck import register_adapter
-from .graph import Step, backprop, gc_paused, topological_order
-from .value import Value
+from .node import Node
 
-__all__ = ["Tensor", "linear", "cross_entropy", "mse"]
+__all__ = ["Tensor"]
 
 
 def _row(row, i):
@@ -27,26 +26,27 @@ def _row(row, i):
                         "(a Tensor is 2-D: write [[1.0, 2.0]] for one row)")
     types = set(map(type, row))
     if types == {float}:
-        out = list(row)
-    elif types <= {float, int}:
-        out = list(map(float, row))
-    else:
-        for j, x in enumerate(row):
-            if isinstance(x, (bool, str)) or not isinstance(x, numbers.Real):
-                raise TypeError(f"Tensor: entry [{i}][{j}] is {x!r}, not a number")
-        out = [float(x) for x in row]
-    if not math.isfinite(sum(out)) and not all(map(math.isfinite, out)):  # sum: a fast first test
-        j = next(j for j, x in enumerate(out) if not math.isfinite(x))
-        raise ValueError(f"Tensor: entry [{i}][{j}] is {out[j]!r}; entries must be finite")
-    return out
+        return list(row)
+    if types <= {float, int}:
+        return list(map(float, row))
+    for j, x in enumerate(row):
+        if isinstance(x, (bool, str)) or not isinstance(x, numbers.Real):
+            raise TypeError(f"Tensor: entry [{i}][{j}] is {x!r}, not a number")
+    return [float(x) for x in row]
 
 
 def _rows(data):
-    """``data`` (rows of numbers) as a fresh list of float lists, checked: 2-D, non-empty, finite."""
+    """``data`` (rows of numbers) as a fresh list of float lists, checked: 2-D and non-empty.
+
+    NaN and infinities are accepted, as ``Value`` accepts them: every op propagates them
+    (docs/edge-cases.md), and ``detect_anomaly()`` names the op where one first appears.
+    """
     if isinstance(data, Tensor):
         return [list(r) for r in data.data]
-    if not isinstance(data, (list, tuple)) or not data:
-        raise ValueError(f"Tensor: expected a non-empty list of rows, got {data!r:.60}")
+    if not isinstance(data, (list, tuple)):
+        raise TypeError(f"Tensor: expected a non-empty list of rows, got {type(data).__name__}")
+    if not data:
+        raise ValueError("Tensor: expected a non-empty list of rows, got an empty list")
     rows = [_row(r, i) for i, r in enumerate(data)]
     cols = len(rows[0])
     if cols == 0:
@@ -57,24 +57,6 @@ def _rows(data):
     return rows
 
 
-def _node(data, parents, op, ctx=None):
-    """A new node; parents and op are recorded only in grad mode and if some parent requires grad."""
-    node = Tensor.__new__(Tensor)
-    node.data = data
-    node.grad = None
-    node.label = ""
-    node._ctx = ctx
-    if _value._grad_enabled and any(p.requires_grad for p in parents):
-        node.requires_grad = True
-        node._parents = parents
-        node._op = op
-    else:
-        node.requires_grad = False
-        node._parents = ()
-        node._op = None
-    return node
-
-
 def _as_tensor(x, op):
     if isinstance(x, Tensor):
         return x
@@ -83,7 +65,7 @@ def _as_tensor(x, op):
     raise TypeError(f"{op}: expected a Tensor or a number, got {type(x).__name__}")
 
 
-class Tensor:
+class Tensor(Node):
     """A 2-D array of floats in a computation graph.
 
     ``data`` is a list of rows (each a list of floats), ``shape`` is (rows, cols). ``grad`` is
@@ -95,140 +77,130 @@ class Tensor:
     node's grad is reset at the start of each pass that reaches it.
     """
 
-    __slots__ = ("data", "grad", "label", "requires_grad", "_parents", "_op", "_ctx")
+    __slots__ = ("requires_grad",)
+    records_all = False  # only ops on tensors that require grad are recorded
+    _empty_grad: Any = None
 
-    def __init__(self, data, label="", requires_grad=False):
+    def __init__(self, data: Sequence[Sequence[float]] | Tensor, label: str = "",
+                 requires_grad: bool = False) -> None:
         self.data = _rows(data)
         self.grad = None
         self.label = label
         self.requires_grad = bool(requires_grad)
         self._parents = ()
-        self._op = None
-        self._ctx = None
+        self._function = None
+        self.saved = None
 
     @property
-    def shape(self):
+    def shape(self) -> tuple[int, int]:
         return len(self.data), len(self.data[0])
 
-    parents = Value.parents  # the same reading of _parents and _op as the scalar node's
-    op = Value.op
-
-    def __repr__(self):
+    def __repr__(self) -> str:
         label = f"label={self.label!r}, " if self.label else ""
-        op = f"op={self.op!r}, " if self._op is not None else ""
+        op = f"op={self.op!r}, " if self._function is not None else ""
         grad = ", requires_grad=True" if self.requires_grad else ""
         return f"Tensor({label}{op}shape={self.shape}, data={self.data!r:.200}{grad})"
 
-    def item(self):
+    def item(self) -> float:
         """The single float of a (1, 1) tensor."""
         if self.shape != (1, 1):
             raise ValueError(f"item: tensor {self.label!r} has shape {self.shape}, not (1, 1)")
         return self.data[0][0]
 
-    def tolist(self):
+    def tolist(self) -> list[list[float]]:
         """A copy of ``data``."""
         return [list(r) for r in self.data]
 
-    # ops: each names its rule in array_ops
+    # ops: each applies its rule from array_ops
 
     def _binary(self, op, other, name):
         other = _as_tensor(other, name)
-        return _node(op.forward(self.data, other.data), (self, other), op)
+        return Tensor._make(op, (self, other), (self.data, other.data))
 
     def _rbinary(self, op, other, name):
         other = _as_tensor(other, name)
-        return _node(op.forward(other.data, self.data), (other, self), op)
+        return Tensor._make(op, (other, self), (other.data, self.data))
 
-    def __add__(self, other):
+    def __add__(self, other: Tensor | float) -> Tensor:
         return self._binary(ops.Add, other, "add")
 
-    def __radd__(self, other):
+    def __radd__(self, other: Tensor | float) -> Tensor:
         return self._rbinary(ops.Add, other, "add")
 
-    def __sub__(self, other):
+    def __sub__(self, other: Tensor | float) -> Tensor:
         return self._binary(ops.Sub, other, "sub")
 
-    def __rsub__(self, other):
+    def __rsub__(self, other: Tensor | float) -> Tensor:
         return self._rbinary(ops.Sub, other, "sub")
 
-    def __mul__(self, other):
+    def __mul__(self, other: Tensor | float) -> Tensor:
         return self._binary(ops.Mul, other, "mul")
 
-    def __rmul__(self, other):
+    def __rmul__(self, other: Tensor | float) -> Tensor:
         return self._rbinary(ops.Mul, other, "mul")
 
-    def __neg__(self):
+    def __neg__(self) -> Tensor:
         return self * -1.0
 
-    def __truediv__(self, other):
-        if isinstance(other, Tensor) or not isinstance(other, numbers.Real) or other == 0:
-            raise TypeError(f"div: a Tensor can only be divided by a nonzero number, got {other!r:.40}")
+    def __truediv__(self, other: float) -> Tensor:
+        if isinstance(other, Tensor) or not isinstance(other, numbers.Real) or isinstance(other, bool):
+            raise TypeError(f"div: a Tensor can only be divided by a number, got {type(other).__name__}")
+        if other == 0:
+            raise ZeroDivisionError(f"div: division by zero (tensor {self.label!r} / 0)")
         return self * (1.0 / other)
 
-    def __matmul__(self, other):
+    def __matmul__(self, other: Tensor) -> Tensor:
         if not isinstance(other, Tensor):
             raise TypeError(f"matmul: expected a Tensor, got {type(other).__name__}")
-        return _node(ops.MatMul.forward(self.data, other.data), (self, other), ops.MatMul)
+        return Tensor._make(ops.MatMul, (self, other), (self.data, other.data))
 
     def _unary(self, op):
-        return _node(op.forward(self.data), (self,), op)
+        return Tensor._make(op, (self,), (self.data,))
 
-    def relu(self):
+    def relu(self) -> Tensor:
         return self._unary(ops.Relu)
 
-    def tanh(self):
+    def tanh(self) -> Tensor:
         return self._unary(ops.Tanh)
 
-    def sigmoid(self):
+    def sigmoid(self) -> Tensor:
         return self._unary(ops.Sigmoid)
 
-    def exp(self):
+    def exp(self) -> Tensor:
         return self._unary(ops.Exp)
 
-    def log(self):
+    def log(self) -> Tensor:
         return self._unary(ops.Log)
 
-    def transpose(self):
+    def transpose(self) -> Tensor:
         return self._unary(ops.Transpose)
 
     T = property(transpose)
 
-    def log_softmax(self):
+    def log_softmax(self) -> Tensor:
         """Row-wise log softmax (each row a set of logits)."""
         return self._unary(ops.LogSoftmax)
 
     def _reduce(self, op, axis):
         if axis not in (None, 0, 1):
             raise ValueError(f"{op.name}: axis must be None, 0 or 1, got {axis!r}")
-        return _node(op.forward(self.data, axis), (self,), op, axis)
+        return Tensor._make(op, (self,), (self.data, axis))
 
-    def sum(self, axis=None):
+    def sum(self, axis: int | None = None) -> Tensor:
         """Sum of all entries (1, 1), of each column (axis=0 -> (1, cols)) or of each row (axis=1 -> (rows, 1))."""
         return self._reduce(ops.Sum, axis)
 
-    def mean(self, axis=None):
+    def mean(self, axis: int | None = None) -> Tensor:
         """Mean of all entries, of each column (axis=0) or of each row (axis=1); shapes as ``sum``."""
         return self._reduce(ops.Mean, axis)
 
-    def reshape(self, rows, cols):
+    def reshape(self, rows: int, cols: int) -> Tensor:
         """The same entries in row-major order, laid out as (rows, cols)."""
-        return _node(ops.Reshape.forward(self.data, (rows, cols)), (self,), ops.Reshape, (rows, cols))
+        return Tensor._make(ops.Reshape, (self,), (self.data, (rows, cols)))
 
-    # the graph
+    # what the node contract leaves to each granularity
 
-    def backward(self, grad=None):
-        """Fill ``.grad`` of every node this one depends on that requires grad.
-
-        ``grad`` defaults to 1 for a (1, 1) tensor (a loss); otherwise pass rows of this shape.
-        """
-        with gc_paused():
-            collections.deque(self._backprop(grad), maxlen=0)
-
-    def backward_steps(self, grad=None):
-        """The backward pass one chain-rule step at a time (see ``Value.backward_steps``)."""
-        return (Step(*step) for step in self._backprop(grad))
-
-    def _backprop(self, grad):
+    def _seed(self, grad):
         if not self.requires_grad:
             raise RuntimeError(f"backward: tensor {self.label!r} does not require grad (no parameter "
                                "with requires_grad=True went into it, or it was made under no_grad())")
@@ -236,108 +208,52 @@ class Tensor:
             if self.shape != (1, 1):
                 raise ValueError(f"backward: tensor {self.label!r} has shape {self.shape}; pass grad "
                                  "of that shape (only a (1, 1) tensor has an implied grad of 1)")
-            seed = [[1.0]]
+            return [[1.0]]
+        seed = _rows(grad)
+        if (len(seed), len(seed[0])) != self.shape:
+            raise ValueError(f"backward: grad shape {(len(seed), len(seed[0]))} does not match "
+                             f"tensor shape {self.shape}")
+        return seed
+
+    @staticmethod
+    def _accumulate(node, contribution):
+        """Add a rule's contribution to ``node.grad``; never writes into a list a rule returned."""
+        if contribution is None or not node.requires_grad:
+            return
+        if node.grad is None:
+            # a leaf gets its own copy: a rule may pass the same rows to several parents
+            node.grad = contribution if node._parents else [list(r) for r in contribution]
         else:
-            seed = _rows(grad)
-            if (len(seed), len(seed[0])) != self.shape:
-                raise ValueError(f"backward: grad shape {(len(seed), len(seed[0]))} does not match "
-                                 f"tensor shape {self.shape}")
-        steps = backprop(self, seed, _zero, _accumulate)
-        return steps if _value._step_check is None else _value._step_check(steps)
+            node.grad = K.add(node.grad, contribution)
 
-    def zero_grad(self):
-        """Set ``grad`` to None on every node of this graph (leaves included)."""
-        for node in topological_order(self):
-            node.grad = None
-
-    def detach(self):
+    def detach(self) -> Tensor:
         """A new leaf with a copy of the data and the same label, cut off from this graph."""
         return Tensor(self.data, self.label)
 
+    # how gradcheck reads and moves this node: one entry per (row, col)
 
-def _zero(node):
-    node.grad = None
-
-
-def _accumulate(node, contribution):
-    """Add a rule's contribution to ``node.grad``; never writes into a list a rule returned."""
-    if contribution is None or not node.requires_grad:
-        return
-    if node.grad is None:
-        # a leaf gets its own copy: a rule may pass the same rows to several parents
-        node.grad = contribution if node._parents else [list(r) for r in contribution]
-    else:
-        node.grad = K.add(node.grad, contribution)
-
-
-def linear(x, weight, bias):
-    """x W^T + b as one node: x (batch, in), weight (out, in), bias (1, out)."""
-    return _node(ops.Linear.forward(x.data, weight.data, bias.data), (x, weight, bias), ops.Linear)
-
-
-def cross_entropy(logits, labels):
-    """Mean softmax cross-entropy of rows of logits against integer labels, as a (1, 1) tensor (stable)."""
-    rows, classes = logits.shape
-    labels = ops.check_labels(labels, rows, classes)
-    data, ctx = ops.SoftmaxCrossEntropy.forward(logits.data, labels)
-    return _node(data, (logits,), ops.SoftmaxCrossEntropy, ctx)
-
-
-def mse(predictions, targets):
-    """Mean of (predictions - targets)**2 over all entries, as a (1, 1) tensor."""
-    targets = targets if isinstance(targets, Tensor) else Tensor(targets)
-    return _node(ops.MSE.forward(predictions.data, targets.data), (predictions, targets), ops.MSE)
-
-
-class TensorAdapter:
-    """How gradcheck reads and perturbs a ``Tensor``: one entry per (row, col) key.
-
-    Inputs are made to require grad for the check and put back as they were afterwards.
-    """
-
-    node_type = Tensor
-
-    @staticmethod
-    def keys(node):
-        rows, cols = node.shape
+    def _entries(self):
+        rows, cols = self.shape
         return [(i, j) for i in range(rows) for j in range(cols)]
 
-    @staticmethod
-    def describe(key):
-        return f" entry [{key[0]}][{key[1]}]"
+    def _entry(self, key):
+        return self.data[key[0]][key[1]]
 
-    @staticmethod
-    def get(node, key):
-        return node.data[key[0]][key[1]]
+    def _set_entry(self, key, x):
+        self.data[key[0]][key[1]] = x
 
-    @staticmethod
-    def set(node, key, x):
-        node.data[key[0]][key[1]] = x
+    def _grad_entry(self, key):
+        return 0.0 if self.grad is None else self.grad[key[0]][key[1]]
 
-    @staticmethod
-    def grad(node, key):
-        return 0.0 if node.grad is None else node.grad[key[0]][key[1]]
+    def _snapshot(self):
+        return [list(r) for r in self.data], self.grad, self.requires_grad
 
-    @staticmethod
-    def save(node):
-        return [list(r) for r in node.data], node.grad, node.requires_grad
-
-    @staticmethod
-    def restore(node, saved):
-        data, node.grad, node.requires_grad = saved
-        for row, old in zip(node.data, data):
+    def _restore(self, saved):
+        data, self.grad, self.requires_grad = saved
+        for row, old in zip(self.data, data):
             row[:] = old
 
-    @staticmethod
-    def clear_grad(node):
-        node.grad = None
-        node.requires_grad = True
+    def _watch_grad(self):
+        self.grad = None
+        self.requires_grad = True
 
-    @staticmethod
-    def scalar(out):
-        if out.shape != (1, 1):
-            raise ValueError(f"gradcheck: f must return a (1, 1) tensor, got shape {out.shape}")
-        return out.data[0][0]
-
-
-register_adapter(TensorAdapter)

@@ -1,30 +1,51 @@
 """A readable table of a whole backward pass, built from ``backward_steps()``."""
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .node import Node
+
 from .graph import topological_order
 
-__all__ = ["Trace", "trace", "node_name", "short", "contributions_text"]
+__all__ = ["Trace", "trace", "node_name", "numbering", "short", "contributions_text"]
 
 
-def short(x, width=4):
-    """A compact text form of a float, or of a block of floats (rows of lists)."""
+def short(x: Any, width: int = 4) -> str:
+    """A compact text form of a float, or of a block of floats (rows of lists). Never shows -0."""
     if isinstance(x, float | int):
-        return f"{x:.6g}"
+        return f"{x + 0.0:.6g}"  # + 0.0 turns -0.0 into 0.0
     if x is None:
         return "None"
     rows = list(x)
     flat = [v for row in rows[:2] for v in row]
-    values = ", ".join(f"{v:.4g}" for v in flat[:width])
+    values = ", ".join(f"{v + 0.0:.4g}" for v in flat[:width])
     more = ", ..." if len(rows) * (len(rows[0]) if rows else 0) > width else ""
     return f"[{values}{more}]"
 
 
-def node_name(node, numbers=None):
-    """The node's label, else its number in ``numbers`` (a trace's numbering), else its op."""
+def numbering(root: Node) -> dict[Node, int]:
+    """{node: index} for every node of ``root``'s graph, in forward order (inputs first).
+
+    The index is what ``node_name`` shows for an unlabelled node: stable for a given graph,
+    whichever view (steps, trace, picture, anomaly message) shows it.
+    """
+    return {n: i for i, n in enumerate(topological_order(root))}
+
+
+def node_name(node: Node, numbers: dict[Node, int] | None = None) -> str:
+    """How every view names a node: its label, else its op (or "leaf") and its index in ``numbers``.
+
+    ``numbers`` is a ``numbering(root)`` of the graph being shown; without it the name is the
+    op alone. Give nodes labels (``x.label = "x"``) to see your own names everywhere.
+    """
     if node.label:
         return node.label
+    kind = node.op or "leaf"
     if numbers is not None and node in numbers:
-        return f"#{numbers[node]}"
-    return node.op or "leaf"
+        return f"{kind}#{numbers[node]}"
+    return kind
 
 
 def contributions_text(parents, contributions, name=node_name):
@@ -40,8 +61,7 @@ class Trace:
         self.root = root
         self.steps = steps
         self.max_rows = max_rows
-        # number nodes in forward order so #0 is the first input and names are stable
-        self.numbers = {n: i for i, n in enumerate(topological_order(root))}
+        self.numbers = numbering(root)  # forward order: #0 is the first input
 
     def __len__(self):
         return len(self.steps)
@@ -73,10 +93,18 @@ class Trace:
         return "\n".join(line.rstrip() for line in lines)
 
 
-def trace(root, grad=None, max_rows=40):
-    """Run ``root``'s backward pass (exactly as ``backward()`` does) and return its ``Trace``.
+def trace(root: Node, grad: Any = None, max_rows: int = 40, keep_grads: bool = False) -> Trace:
+    """The backward pass of ``root`` as a ``Trace`` (a table), without changing anyone's ``.grad``.
 
-    ``grad`` seeds the pass as in ``backward(grad)``; by default 1 (the root is a loss).
+    The pass runs exactly as ``backward()`` would; afterwards every node's grad is put back as
+    it was, so printing a trace twice shows the same numbers. ``keep_grads=True`` leaves the
+    pass applied, as ``backward()`` does. ``grad`` seeds the pass as in ``backward(grad)``.
     """
-    steps = root.backward_steps() if grad is None else root.backward_steps(grad)
-    return Trace(root, list(steps), max_rows)
+    before = None if keep_grads else [(n, n.grad) for n in topological_order(root)]
+    try:
+        steps = list(root.backward_steps(grad))
+    finally:
+        if before is not None:
+            for node, g in before:
+                node.grad = g
+    return Trace(root, steps, max_rows)

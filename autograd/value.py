@@ -5,42 +5,18 @@ new node's parents. There are no closures, so building a graph creates no refere
 cycles and the whole graph is freed by reference counting as soon as it is dropped.
 """
 
-import collections
-import contextlib
+from __future__ import annotations
+
+from collections.abc import Iterable
+
 import numbers
 
 from . import scalar_ops as ops
-from .graph import Step, backprop, gc_paused, topological_order
+from .mode import enable_grad, is_grad_enabled, no_grad
+from . import mode as _mode
+from .node import Node, _record
 
 __all__ = ["Value", "sum", "no_grad", "enable_grad", "is_grad_enabled"]
-
-_grad_enabled = True
-_step_check = None  # set by anomaly.detect_anomaly() to check each backward step
-
-
-def is_grad_enabled():
-    """True unless inside ``no_grad()``."""
-    return _grad_enabled
-
-
-@contextlib.contextmanager
-def _grad_mode(enabled):
-    global _grad_enabled
-    previous, _grad_enabled = _grad_enabled, enabled
-    try:
-        yield
-    finally:
-        _grad_enabled = previous
-
-
-def no_grad():
-    """Context manager: ops inside it compute values but record no graph (results are leaves)."""
-    return _grad_mode(False)
-
-
-def enable_grad():
-    """Context manager: turn recording back on inside a ``no_grad()`` block."""
-    return _grad_mode(True)
 
 
 def _as_float(x, op):
@@ -57,31 +33,38 @@ def _as_value(x, op):
     return Value(_as_float(x, op))
 
 
-def _node(data, parents, op, ctx=None):
-    """A new node; its parents and op are recorded only while grad mode is on."""
-    node = Value.__new__(Value)
-    node.data = data
-    node.grad = 0.0
-    node.label = ""
-    node._ctx = ctx
-    if _grad_enabled:
-        node._parents = parents
-        node._op = op
-    else:
-        node._parents = ()
-        node._op = None
+# The scalar engine's hot path: Node._make's steps spelled out for one and two inputs (and
+# _record's common case inlined), which keeps a Value op within 1.2x of a bare minimal engine
+# (benchmarks/bench_micrograd.py). Anything unusual (grad mode off, a watcher) goes to _record.
+
+def _unary(function, a):
+    """``Value._make(function, (a,), (a.data,))``, spelled out."""
+    node = _new(Value)
+    node.grad, node.label, node.saved = 0.0, "", None
+    node.data = function.forward(node, a.data)
+    if _mode.changed:
+        return _record(node, function, (a,))
+    node._parents = (a,)
+    node._function = function
     return node
 
 
-def _unary(op, a):
-    return _node(op.forward(a.data), (a,), op)
+def _binary(function, a, b):
+    """``Value._make(function, (a, b), (a.data, b.data))``, spelled out."""
+    node = _new(Value)
+    node.grad, node.label, node.saved = 0.0, "", None
+    node.data = function.forward(node, a.data, b.data)
+    if _mode.changed:
+        return _record(node, function, (a, b))
+    node._parents = (a, b)
+    node._function = function
+    return node
 
 
-def _binary(op, a, b):
-    return _node(op.forward(a.data, b.data), (a, b), op)
+_new = object.__new__
 
 
-class Value:
+class Value(Node):
     """A scalar in a computation graph.
 
     ``data`` is the float; ``grad`` is d(root)/d(this node) after ``root.backward()``
@@ -91,144 +74,158 @@ class Value:
     Gradients of leaves (nodes with no parents) accumulate across backward passes, as
     PyTorch's ``.grad`` does; an interior node's grad is reset at the start of each pass
     that reaches it, so it always shows the gradient of the most recent pass.
+
+    A Value works where a number is expected: ``float(v)``, ``f"{v:.3f}"``, ``v.item()`` and
+    the comparisons ``< <= > >=`` use ``data``. ``==`` and ``hash`` stay by identity: a graph
+    keeps its nodes in sets and dicts, and two different nodes with equal data are not the
+    same node (their gradients differ).
     """
 
-    __slots__ = ("data", "grad", "label", "_parents", "_op", "_ctx")
+    __slots__ = ()
 
-    def __init__(self, data, label=""):
-        self.data = _as_float(data, "Value")
+    def __init__(self, data: float, label: str = "") -> None:
+        self.data = data if type(data) is float else _as_float(data, "Value")
         self.grad = 0.0
         self.label = label
         self._parents = ()
-        self._op = None
-        self._ctx = None
+        self._function = None
+        self.saved = None
 
-    @property
-    def parents(self):
-        """The inputs of the op that made this node, in order (empty for a leaf)."""
-        return self._parents
-
-    @property
-    def op(self):
-        """The name of the op that made this node, or "" for a leaf."""
-        return self._op.name if self._op is not None else ""
-
-    def __repr__(self):
+    def __repr__(self) -> str:
         label = f"label={self.label!r}, " if self.label else ""
-        op = f"op={self.op!r}, " if self._op is not None else ""
+        op = f"op={self.op!r}, " if self._function is not None else ""
         return f"Value({label}{op}data={self.data!r}, grad={self.grad!r})"
+
+    # a Value as a number: read-only views of data
+
+    def item(self) -> float:
+        """``data``, the float this node holds."""
+        return self.data
+
+    def __float__(self) -> float:
+        return self.data
+
+    def __format__(self, spec: str) -> str:
+        return format(self.data, spec) if spec else repr(self)
+
+    def __lt__(self, other: Value | float) -> bool:
+        return self.data < _as_float(other.data if isinstance(other, Value) else other, "<")
+
+    def __le__(self, other: Value | float) -> bool:
+        return self.data <= _as_float(other.data if isinstance(other, Value) else other, "<=")
+
+    def __gt__(self, other: Value | float) -> bool:
+        return self.data > _as_float(other.data if isinstance(other, Value) else other, ">")
+
+    def __ge__(self, other: Value | float) -> bool:
+        return self.data >= _as_float(other.data if isinstance(other, Value) else other, ">=")
+
+    __eq__ = object.__eq__  # identity: see the class docstring
+    __hash__ = object.__hash__
 
     # arithmetic: each names its rule in scalar_ops
 
-    def __add__(self, other):
-        return _binary(ops.Add, self, _as_value(other, "add"))
+    def __add__(self, other: Value | float) -> Value:
+        return _binary(ops.Add, self, other if type(other) is Value else _as_value(other, "add"))
 
-    def __radd__(self, other):
+    def __radd__(self, other: Value | float) -> Value:
         return _binary(ops.Add, _as_value(other, "add"), self)
 
-    def __sub__(self, other):
-        return _binary(ops.Sub, self, _as_value(other, "sub"))
+    def __sub__(self, other: Value | float) -> Value:
+        return _binary(ops.Sub, self, other if type(other) is Value else _as_value(other, "sub"))
 
-    def __rsub__(self, other):
+    def __rsub__(self, other: Value | float) -> Value:
         return _binary(ops.Sub, _as_value(other, "sub"), self)
 
-    def __mul__(self, other):
-        return _binary(ops.Mul, self, _as_value(other, "mul"))
+    def __mul__(self, other: Value | float) -> Value:
+        return _binary(ops.Mul, self, other if type(other) is Value else _as_value(other, "mul"))
 
-    def __rmul__(self, other):
+    def __rmul__(self, other: Value | float) -> Value:
         return _binary(ops.Mul, _as_value(other, "mul"), self)
 
-    def __truediv__(self, other):
+    def __truediv__(self, other: Value | float) -> Value:
         return _binary(ops.Div, self, _as_value(other, "div"))
 
-    def __rtruediv__(self, other):
+    def __rtruediv__(self, other: Value | float) -> Value:
         return _binary(ops.Div, _as_value(other, "div"), self)
 
-    def __pow__(self, exponent):
+    def __pow__(self, exponent: Value | float) -> Value:
         if isinstance(exponent, Value):
             return _binary(ops.PowValue, self, exponent)
-        c = _as_float(exponent, "pow")
-        return _node(ops.PowNumber.forward(self.data, c), (self,), ops.PowNumber, c)
+        return Value._make(ops.PowNumber, (self,), (self.data, _as_float(exponent, "pow")))
 
-    def __rpow__(self, base):
+    def __rpow__(self, base: float) -> Value:
         return _binary(ops.PowValue, _as_value(base, "pow"), self)
 
-    def __neg__(self):
+    def __neg__(self) -> Value:
         return _unary(ops.Neg, self)
 
-    def __pos__(self):
+    def __pos__(self) -> Value:
         return self
 
-    def __abs__(self):
+    def __abs__(self) -> Value:
         return _unary(ops.Abs, self)
 
-    def abs(self):
+    def abs(self) -> Value:
         return _unary(ops.Abs, self)
 
-    def exp(self):
+    def exp(self) -> Value:
         return _unary(ops.Exp, self)
 
-    def log(self):
+    def log(self) -> Value:
         return _unary(ops.Log, self)
 
-    def sqrt(self):
+    def sqrt(self) -> Value:
         return _unary(ops.Sqrt, self)
 
-    def tanh(self):
+    def tanh(self) -> Value:
         return _unary(ops.Tanh, self)
 
-    def sigmoid(self):
+    def sigmoid(self) -> Value:
         return _unary(ops.Sigmoid, self)
 
-    def relu(self):
+    def relu(self) -> Value:
         return _unary(ops.Relu, self)
 
     @staticmethod
-    def sum(terms):
+    def sum(terms: Iterable[Value | float]) -> Value:
         """One node for many terms (numbers or Values): ``Value.sum([a, b, 2.0])``."""
-        parents = tuple([_as_value(t, "sum") for t in terms])
-        return _node(ops.Sum.forward(*[p.data for p in parents]) + 0.0, parents, ops.Sum)
+        parents = tuple([t if type(t) is Value else _as_value(t, "sum") for t in terms])
+        return Value._make(ops.Sum, parents, tuple([p.data for p in parents]))
 
-    # the graph
+    # what the node contract leaves to each granularity
 
-    def backward(self, grad=1.0):
-        """Fill ``.grad`` of every node this one depends on: d(self)/d(node), times ``grad``.
+    def _seed(self, grad):
+        return 1.0 if grad is None else _as_float(grad, "backward")
 
-        Iterative, so graphs of any depth work. Leaves accumulate; see the class docstring.
-        """
-        with gc_paused():
-            collections.deque(self._backprop(grad), maxlen=0)
-
-    def backward_steps(self, grad=1.0):
-        """The backward pass one chain-rule step at a time: yields a ``Step`` per interior node.
-
-        Each step has already been applied when it is yielded, so at a breakpoint the parents'
-        ``.grad`` show the new contributions. Running it to the end is exactly ``backward()``.
-        """
-        return (Step(*step) for step in self._backprop(grad))
-
-    def _backprop(self, grad):
-        steps = backprop(self, _as_float(grad, "backward"), _zero, _accumulate)
-        return steps if _step_check is None else _step_check(steps)
-
-    def zero_grad(self):
-        """Set ``grad`` to 0.0 on every node of this graph (leaves included)."""
-        for node in topological_order(self):
-            node.grad = 0.0
-
-    def detach(self):
+    def detach(self) -> Value:
         """A new leaf with the same data and label, cut off from this graph."""
         return Value(self.data, self.label)
 
+    # how gradcheck reads and moves this node: one entry, key None
 
-def _zero(node):
-    node.grad = 0.0
+    def _entries(self):
+        return (None,)
+
+    def _entry(self, key):
+        return self.data
+
+    def _set_entry(self, key, x):
+        self.data = x
+
+    def _grad_entry(self, key):
+        return self.grad
+
+    def _snapshot(self):
+        return self.data, self.grad
+
+    def _restore(self, saved):
+        self.data, self.grad = saved
+
+    def _watch_grad(self):
+        self.grad = 0.0
 
 
-def _accumulate(node, contribution):
-    node.grad += contribution
-
-
-def sum(terms):  # noqa: A001 - mirrors torch.sum; the builtin is still builtins.sum
+def sum(terms: Iterable[Value | float]) -> Value:  # noqa: A001 - mirrors torch.sum; the builtin is still builtins.sum
     """One node for many terms: ``autograd.sum(w * x for w, x in zip(ws, xs))``."""
     return Value.sum(terms)

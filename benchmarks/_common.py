@@ -76,3 +76,78 @@ def machine():
     """One line naming the interpreter and the machine, printed above every table."""
     return (f"Python {platform.python_version()} ({platform.python_implementation()}) on "
             f"{platform.machine()} {sys.platform}, {time.strftime('%Y-%m-%d %H:%M %Z')}")
+
+
+def peak_bytes(pids):
+    """Sum over ``pids`` of each process's peak resident set (VmHWM in /proc/<pid>/status), read
+    while they run; None where /proc is missing. (getrusage gives the largest child, not a sum.)"""
+    total = 0
+    for pid in pids:
+        try:
+            with open(f"/proc/{pid}/status") as f:
+                total += next(int(line.split()[1]) * 1024 for line in f if line.startswith("VmHWM:"))
+        except (OSError, StopIteration):
+            return None
+    return total
+
+
+def report_run(engine, optimizer, workers, timed):
+    """The child's side of ``run_children``: ``timed(engine, optimizer)`` returns images/s, run on
+    ``workers`` processes (``nn.parallel.DataParallel`` when more than one: the same engine
+    interface); prints the JSON line with that speed, the peak memory and the start-up time."""
+    import json
+    import os
+
+    from nn.parallel import DataParallel
+
+    start = time.perf_counter()
+    run = DataParallel(engine, optimizer, workers) if workers > 1 else None
+    started = time.perf_counter() - start
+    try:
+        speed = timed(run or engine, run.optimizer if run else optimizer)
+        peak = peak_bytes([os.getpid(), *(run.pids if run else [])])
+    finally:
+        if run:
+            run.close()
+    print(json.dumps({"images_per_second": speed, "peak_bytes": peak, "start_seconds": started}))
+
+
+def run_children(script, counts, runs, args):
+    """Run ``script --child N *args`` for each worker count N, ``runs`` times, alternating the
+    order every run (so the shared machine's noise falls on every count alike); each child
+    prints a JSON object as its last line. Returns N -> list of those objects."""
+    import json
+    import subprocess
+
+    results = {n: [] for n in counts}
+    for run in range(runs):
+        for n in counts if run % 2 == 0 else counts[::-1]:
+            done = subprocess.run([sys.executable, script, "--child", str(n), *map(str, args)],
+                                  capture_output=True, text=True)
+            if done.returncode != 0:
+                raise SystemExit(f"{script} --child {n} failed:\n{done.stderr[-2000:]}")
+            results[n].append(json.loads(done.stdout.strip().splitlines()[-1]))
+    return results
+
+
+def workers_table(title, results):
+    """A markdown table of images/s (median), per core, and the peak memory of all processes
+    together, each worker count against the first (normally 1)."""
+    import os
+
+    base = None
+    rows = []
+    for n, runs in results.items():
+        speed = median([r["images_per_second"] for r in runs])
+        memory = median([r["peak_bytes"] for r in runs]) if all(r["peak_bytes"] for r in runs) else None
+        base = base or (speed, memory)
+        rows.append([n, f"{speed:,.0f}", f"{speed / n:,.0f}", f"{speed / base[0]:.2f}x",
+                     f"{memory / 2 ** 20:,.0f} MiB" if memory else "n/a",
+                     f"{memory / base[1]:.2f}x" if memory and base[1] else "n/a",
+                     f"{median([r['start_seconds'] for r in runs]):.2f} s"])
+    load = " ".join(f"{x:.1f}" for x in os.getloadavg()) if hasattr(os, "getloadavg") else "n/a"
+    headers = [title, "train images/s", "per core", "speed vs first row", "peak memory, all processes",
+               "memory vs first row", "start-up"]
+    runs = len(next(iter(results.values())))
+    return (markdown_table(headers, rows) + f"\n\n- median of {runs} runs each, alternating; each run a "
+            f"fresh process; load average (1, 5, 15 min) at the end: {load} on {os.cpu_count()} cores")

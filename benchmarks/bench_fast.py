@@ -11,7 +11,12 @@ batches run 20-30% faster than the batches of a real epoch. (The same update on 
 numbers measured 13 ms with its floats freshly allocated and 18-23 ms with the floats as many
 steps of training had left them, scattered through memory.)
 
+Then the fast path on 1 and more worker processes (``nn.parallel.DataParallel``, as
+``python -m mnist train --workers N`` runs it): each count in a fresh process, alternating,
+with the images/s, the figure per core and the peak memory of all its processes together.
+
     python benchmarks/bench_fast.py [--batches 8] [--warmup 100] [--scalar-images 2] [--kernels]
+                                    [--workers 1,2] [--repeats 3]
 """
 
 import argparse
@@ -47,8 +52,8 @@ os.environ.setdefault("MKL_NUM_THREADS", "1")
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 import nn  # noqa: E402
+from _common import report_run, run_children, workers_table  # noqa: E402
 from autograd import Tensor, gc_paused, no_grad  # noqa: E402
-from autograd.tensor import cross_entropy  # noqa: E402
 from mnist import load as load_mnist  # noqa: E402
 from mnist.dataset import first, floats  # noqa: E402
 
@@ -101,7 +106,7 @@ def bench_fast(batches, runs, warmup):
     def train():
         x, y = next(it)
         opt.zero_grad()
-        loss = cross_entropy(model(Tensor(x)), y)
+        loss = nn.cross_entropy(model(Tensor(x)), y)
         loss.backward()
         opt.step()
 
@@ -113,6 +118,29 @@ def bench_fast(batches, runs, warmup):
         for _ in range(warmup):
             train()
         return median_time(train, runs), median_time(infer, runs)
+
+
+def bench_workers(workers, batches, runs, warmup):
+    """One row of the workers table, in this (fresh) process: prints a JSON line."""
+    from nn.parallel import Engine
+
+    model = nn.fast_mlp(784, [128, 10], init="he", rng=0)
+
+    def timed(engine, opt):
+        it = iter(batches)
+
+        def train():
+            x, y = next(it)
+            opt.zero_grad()
+            engine.train_batch(x, y)
+            opt.step()
+
+        with gc_paused():
+            for _ in range(warmup):
+                train()
+            return BATCH / median_time(train, runs)
+
+    report_run(Engine(model, nn.cross_entropy), nn.Adam(model.parameters(), lr=1e-3), workers, timed)
 
 
 def bench_numpy(batches, runs, warmup):
@@ -228,9 +256,16 @@ def main():
                              "than an epoch's (memory not yet scattered by earlier steps)")
     parser.add_argument("--scalar-images", type=int, default=2, help="images for the scalar engine")
     parser.add_argument("--kernels", action="store_true", help="also compare dot-product strategies")
+    parser.add_argument("--workers", default=",".join(map(str, sorted({1, os.cpu_count() or 1}))),
+                        help="worker counts for the workers table, e.g. 1,2 (default 1 and the cores); "
+                             "0 for none")
+    parser.add_argument("--repeats", type=int, default=3, help="runs per worker count (median)")
+    parser.add_argument("--child", type=int, help=argparse.SUPPRESS)  # one workers-table run
     args = parser.parse_args()
     images, labels, source = load(BATCH * (args.warmup + args.batches))
     batches = [(images[k:k + BATCH], labels[k:k + BATCH]) for k in range(0, len(images), BATCH)]
+    if args.child:
+        return bench_workers(args.child, batches, args.batches, args.warmup)
     nonzero = sum(v != 0 for img in images for v in img) / (784 * len(images))
     print(f"data: {source}; {nonzero:.0%} of pixels nonzero; MLP 784 -> 128 -> 10, Adam, batch {BATCH}\n")
     if args.kernels:
@@ -254,6 +289,17 @@ def main():
         print(f"| {name} | {train:,.0f} | {infer_text} | {ratio} |")
     print(f"\ntargets: fast path train >= 850 images/s, inference >= 2,300 images/s "
           f"(median of {args.batches} batches after {args.warmup} warm-up batches)")
+    counts = [int(n) for n in args.workers.split(",") if int(n) > 0]
+    if counts:
+        results = run_children(os.path.abspath(__file__), counts, args.repeats,
+                               ["--batches", args.batches, "--warmup", args.warmup])
+        print()
+        print(workers_table("fast path, worker processes", results))
+        if numpy_times:
+            for n, runs in results.items():
+                speed = statistics.median(r["images_per_second"] for r in runs)
+                print(f"- {n} worker(s): {BATCH / np_train / speed:.0f}x numpy's single-threaded step "
+                      f"(target <= 60x)")
     if not KEEPS_FREED_MEMORY:
         print("note: could not pin glibc's malloc thresholds; numpy's figure may vary up to 2x between runs")
 

@@ -1,12 +1,16 @@
-"""puregrad's scalar engine against micrograd on micrograd's own demo workload, in one process.
+"""puregrad's scalar engine against micrograd and a minimal engine on micrograd's own demo workload.
 
-Workload: MLP 2 -> 16 -> 16 -> 1 with ReLU built from scalar Values (one node per scalar op,
-each neuron's weighted sum + bias as one n-ary sum here), 100 two-moons points, SVM hinge
-loss mean((1 - y * score).relu()) + 1e-4 * sum(p * p), one full-batch forward + backward +
-SGD step; both peers start from the same weights, and their losses must agree every step.
-Steps alternate between the peers and each timing ends with gc.collect(), so each peer pays
-for freeing its own graph (micrograd's closures make reference cycles) and none of the other's.
-Each peer runs with the collector on and paused, so the table shows how much is collector time.
+Workload: MLP 2 -> 16 -> 16 -> 1 with ReLU built from scalar Values, 100 two-moons points, SVM
+hinge loss mean((1 - y * score).relu()) + 1e-4 * sum(p * p), one full-batch forward + backward
++ SGD step; every peer starts from the same weights, and their losses must agree every step.
+
+Peers: micrograd; puregrad built exactly as micrograd builds it (one node per op: each neuron
+a chain of binary adds); a minimal engine written below (the floor of a Python object per op:
+``__slots__``, tuple parents, static rules, an iterative order, a plain loop; no checks,
+labels, names, grad mode or hooks); and puregrad with each neuron's sum fused into one node,
+as ``nn.Neuron`` builds it. Steps alternate between the peers and each timing ends with
+gc.collect(), so each peer pays for freeing its own graph (micrograd's closures make
+reference cycles) and none of the other's. Each peer runs with the collector on and paused.
 Then a 1,000,000-node chain: build time, backward time, bytes per node (tracemalloc).
 
 Run: python benchmarks/bench_micrograd.py [--runs 7] [--chain 1000000]
@@ -45,25 +49,85 @@ def initial_weights(seed=1):
             for n_in, n_out in zip(SIZES, SIZES[1:])]
 
 
-class PuregradMLP:
-    """The MLP written directly with autograd.Value: no nn, no fused neurons."""
+class MiniValue:
+    """The minimal engine: what a scalar node must cost, with nothing a learner would need."""
 
-    def __init__(self, weights):
-        self.layers = [([[Value(w) for w in row] for row in W], [Value(v) for v in b]) for W, b in weights]
+    __slots__ = ("data", "grad", "_parents", "_rule")
+
+    def __init__(self, data, parents=(), rule=None):
+        self.data, self.grad, self._parents, self._rule = data, 0.0, parents, rule
+
+    def __add__(self, other):
+        other = other if isinstance(other, MiniValue) else MiniValue(other)
+        return MiniValue(self.data + other.data, (self, other), _mini_add)
+
+    def __mul__(self, other):
+        other = other if isinstance(other, MiniValue) else MiniValue(other)
+        return MiniValue(self.data * other.data, (self, other), _mini_mul)
+
+    __radd__, __rmul__ = __add__, __mul__
+
+    def relu(self):
+        return MiniValue(self.data if self.data > 0 else 0.0, (self,), _mini_relu)
+
+    def backward(self):
+        order, seen, stack = [], {self}, [(self, iter(self._parents))]
+        while stack:
+            node, parents = stack[-1]
+            for p in parents:
+                if p not in seen:
+                    seen.add(p)
+                    stack.append((p, iter(p._parents)))
+                    break
+            else:
+                stack.pop()
+                order.append(node)
+        self.grad = 1.0
+        for node in reversed(order):
+            if node._parents:
+                for parent, g in zip(node._parents, node._rule(node, node.grad)):
+                    parent.grad += g
+
+
+def _mini_add(out, g):
+    return g, g
+
+
+def _mini_mul(out, g):
+    a, b = out._parents
+    return g * b.data, g * a.data
+
+
+def _mini_relu(out, g):
+    return (g if out.data > 0 else 0.0,)
+
+
+class ScalarMLP:
+    """The MLP on one scalar engine (``value`` is its node class), built micrograd's way: each
+    neuron ``sum(w_i * x_i, start=b)`` (a chain of binary adds), or, ``fused``, one n-ary sum."""
+
+    def __init__(self, weights, value=Value, fused=False):
+        self.value, self.fused = value, fused
+        self.layers = [([[value(w) for w in row] for row in W], [value(v) for v in b]) for W, b in weights]
         self.params = [p for W, b in self.layers for p in [w for row in W for w in row] + b]
+
+    def neuron(self, row, bias, x):
+        if self.fused:
+            return autograd.sum([wi * xi for wi, xi in zip(row, x)] + [bias])
+        return sum((wi * xi for wi, xi in zip(row, x)), bias)
 
     def __call__(self, x):
         last = len(self.layers) - 1
         for k, (W, b) in enumerate(self.layers):
-            x = [autograd.sum([wi * xi for wi, xi in zip(row, x)] + [bias]) for row, bias in zip(W, b)]
+            x = [self.neuron(row, bias, x) for row, bias in zip(W, b)]
             if k < last:
                 x = [a.relu() for a in x]
         return x[0]
 
     def step(self, points, labels, lr):
-        inputs = [[Value(a), Value(b)] for a, b in points]
+        inputs = [[self.value(a), self.value(b)] for a, b in points]
         losses = [(1 + -y * self(x)).relu() for x, y in zip(inputs, labels)]
-        total = autograd.sum(losses) * (1.0 / len(losses)) + 1e-4 * autograd.sum([p * p for p in self.params])
+        total = sum(losses) * (1.0 / len(losses)) + 1e-4 * sum(p * p for p in self.params)
         for p in self.params:
             p.grad = 0.0
         total.backward()
@@ -110,16 +174,25 @@ def paused(fn):
 MODES = {"on": "collector on", "paused": "collector paused"}
 
 
+PEERS = {  # name -> (node class, fused neurons)
+    "puregrad, one node per op": (Value, False),
+    "minimal engine, one node per op": (MiniValue, False),
+    "puregrad, fused neurons": (Value, True),
+}
+
+
 def mlp_table(runs, lr=0.1):
     points, labels = two_moons()
     weights = initial_weights()
-    ours = PuregradMLP(weights)
-    steps = {"puregrad": lambda: ours.step(points, labels, lr)}
+    steps = {}
+    for name, (value, fused) in PEERS.items():
+        model = ScalarMLP(weights, value, fused)
+        steps[name] = (lambda m: lambda: m.step(points, labels, lr))(model)
     try:
         model = micrograd_model(weights)
         steps["micrograd"] = lambda: micrograd_step(model, points, labels, lr)
     except ImportError:
-        print("micrograd: not installed (pip install micrograd), so only puregrad is measured")
+        print("micrograd: not installed (pip install micrograd), so it is not measured")
     # every timing ends with gc.collect(), so each peer pays for freeing its own graph
     peers = {(name, mode): freeing(paused(step) if mode == "paused" else step)
              for name, step in steps.items() for mode in MODES}
@@ -129,21 +202,26 @@ def mlp_table(runs, lr=0.1):
             for (name, mode), ts in times.items()]
     print(markdown_table(["MLP 2-16-16-1, 100 points, one step + freeing its graph",
                           "median", "best", "runs"], rows))
+
+    def ratio(slow, fast, mode_slow, mode_fast):
+        return median([a / b for a, b in zip(times[slow, mode_slow], times[fast, mode_fast])])
+
+    ours, floor = "puregrad, one node per op", "minimal engine, one node per op"
+    print(f"\npuregrad / minimal engine, one node per op: {ratio(ours, floor, 'paused', 'paused'):.2f}x "
+          f"with the collector paused, {ratio(ours, floor, 'on', 'on'):.2f}x with it on (target <= 1.2x; "
+          f"medians of {runs} per-run ratios)")
+    print(f"fused neurons: {ratio(ours, 'puregrad, fused neurons', 'paused', 'paused'):.2f}x faster than "
+          "one node per op (collector paused)")
+    losses = [[loss for _, loss in results[name, "on"]] for name in steps]
+    worst = max(abs(a - b) / max(abs(b), 1e-12) for other in losses[1:] for a, b in zip(other, losses[0]))
+    print(f"same loss in every peer: {'yes' if worst < 1e-9 else 'NO'} (first {losses[0][0]:.12f}; "
+          f"worst relative difference {worst:.1e})")
     if "micrograd" not in steps:
         return
-
-    def ratio(ours_mode, micrograd_mode):
-        pairs = zip(times["micrograd", micrograd_mode], times["puregrad", ours_mode])
-        return median([m / p for m, p in pairs])
-
-    print(f"\nspeed-up over micrograd: {ratio('paused', 'on'):.1f}x (each run as recommended: puregrad "
-          f"inside gc_paused(), micrograd as its demo; median of {runs} per-run ratios; target >= 20x)")
-    print(f"collector on in both: {ratio('on', 'on'):.1f}x; paused in both: {ratio('paused', 'paused'):.1f}x")
-    losses = [(a, b) for mode in MODES
-              for (_, a), (_, b) in zip(results["puregrad", mode], results["micrograd", mode])]
-    worst = max(abs(a - b) / max(abs(b), 1e-12) for a, b in losses)
-    print(f"same loss in both: {'yes' if worst < 1e-9 else 'NO'} (first {losses[0][0]:.12f} vs "
-          f"{losses[0][1]:.12f}; worst relative difference over {len(losses)} steps {worst:.1e})")
+    print(f"micrograd / puregrad, one node per op: {ratio('micrograd', ours, 'paused', 'paused'):.2f}x "
+          f"with the collector paused in both, {ratio('micrograd', ours, 'on', 'on'):.2f}x with it on in "
+          f"both, {ratio('micrograd', ours, 'on', 'paused'):.2f}x as each is meant to run (micrograd "
+          "as its demo, puregrad inside gc_paused())")
 
 
 def chain(n):

@@ -11,21 +11,30 @@
    micrograd on the same step (micrograd has no exp/log, so that comparison uses MSE against
    the one-hot label in both).
 
+3. MLP 784 -> 32 -> 10, cross-entropy, Adam, batch 100, one epoch over a 1,000-image subset
+   (real MNIST when MNIST_DATA is set, else the synthetic images) on 1 and more worker
+   processes (``nn.parallel.DataParallel``): each count in a fresh process, alternating, with
+   images/s, the figure per core and the peak memory of all its processes together.
+
 puregrad steps run inside autograd.gc_paused() (as recommended); micrograd runs as its demo
 does. Every timing ends with gc.collect(), so each peer pays for freeing its own graphs.
 
-Run: python benchmarks/bench_scalar_nn.py [--runs 5] [--images 20]
+Run: python benchmarks/bench_scalar_nn.py [--runs 5] [--images 20] [--workers 1,2] [--subset 1000]
+     [--repeats 3]
 """
 
 import argparse
+import os
 import random
 import sys
+import time
 
 import autograd
 import nn
 from autograd import Value
 
-from _common import alternate, freeing, machine, markdown_table, median, seconds
+from _common import (alternate, freeing, machine, markdown_table, median, report_run, run_children, seconds,
+                     workers_table)
 from bench_micrograd import initial_weights, micrograd_model, micrograd_step, two_moons
 
 TARGET_EPOCH = 30.0  # seconds for 1,000 images
@@ -157,15 +166,60 @@ def mnist_table(runs, images):
         print(f"speed-up over micrograd on the same step: {ratio:.1f}x")
 
 
+def subset(n):
+    """n training images as rows of floats, and labels: a class-balanced sample of MNIST when
+    MNIST_DATA names its folder, else synthetic images (``sparse_images``)."""
+    folder = os.environ.get("MNIST_DATA")
+    if not folder:
+        return sparse_images(n)
+    from mnist import dataset, load
+
+    digits = dataset.balanced(load("train", folder), n, seed=0)
+    return dataset.floats(digits), list(digits.labels)
+
+
+def workers_run(workers, images, batch=100):
+    """One row of the workers table, in this (fresh) process: one epoch; prints a JSON line."""
+    from nn.parallel import Engine
+
+    X, Y = subset(images)
+    model = nn.MLP(784, [32, 10], init="he", rng=0)
+
+    def timed(engine, opt):
+        start = time.perf_counter()
+        with autograd.gc_paused():
+            for k in range(0, len(X), batch):
+                opt.zero_grad()
+                engine.train_batch(X[k:k + batch], Y[k:k + batch])
+                opt.step()
+        return len(X) / (time.perf_counter() - start)
+
+    report_run(Engine(model, nn.cross_entropy), nn.Adam(model.parameters(), lr=1e-3), workers, timed)
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=5, help="timed runs per peer (default 5)")
     parser.add_argument("--images", type=int, default=20, help="images per timed run (default 20)")
+    parser.add_argument("--workers", default=",".join(map(str, sorted({1, os.cpu_count() or 1}))),
+                        help="worker counts for the workers table, e.g. 1,2 (default 1 and the cores); 0 for none")
+    parser.add_argument("--subset", type=int, default=1000, help="images in the workers table's epoch")
+    parser.add_argument("--repeats", type=int, default=3, help="runs per worker count (median)")
+    parser.add_argument("--child", type=int, help=argparse.SUPPRESS)  # one workers-table run
     args = parser.parse_args(argv)
+    if args.child:
+        return workers_run(args.child, args.subset)
     print(machine(), "\n")
     demo_table(args.runs)
     print()
     mnist_table(args.runs, args.images)
+    counts = [int(n) for n in args.workers.split(",") if int(n) > 0]
+    if counts:
+        results = run_children(os.path.abspath(__file__), counts, args.repeats, ["--subset", args.subset])
+        folder = os.environ.get("MNIST_DATA")
+        print(f"\ndata: {f'MNIST ({folder}), a balanced sample' if folder else 'synthetic (set MNIST_DATA for MNIST)'}\n")
+        print(workers_table(f"MLP 784-32-10, Adam, batch 100, one epoch of {args.subset:,} images, "
+                            f"worker processes", results))
 
 
 if __name__ == "__main__":

@@ -1,4 +1,5 @@
-"""puregrad's MNIST: readers, download and cache, dataset tools, training loop, reports, CLI.
+"""puregrad's MNIST: readers, download and cache, dataset tools, training loop, reports, your
+own images (``images``, ``prepare``, ``predict``), CLI.
 
 ``load("train")`` / ``load("test")`` return ``Digits`` from ``--data-dir``/``data_dir``, the
 ``MNIST_DATA`` folder, the user cache, or a checked download. Run ``python -m mnist --help``.

@@ -7,21 +7,17 @@ Both start from the same weights for the same seed: ``initial_state`` draws them
 """
 
 
-from autograd import no_grad
-from autograd.tensor import Tensor, cross_entropy as tensor_cross_entropy
-from nn import optim
+import math
+
+from autograd import Tensor, no_grad
+from nn import init as nn_init, lr_scheduler, optim
+from nn.functional import cross_entropy
 from nn.layers import fast_mlp
-from nn.losses import cross_entropy as value_cross_entropy
 from nn.scalar_models import MLP
 
 from .report import argmax
 
-__all__ = ["ENGINES", "default_init", "initial_state", "make_engine", "make_optimizer"]
-
-
-def default_init(activation):
-    """He-uniform for relu networks, Glorot (Xavier) uniform for tanh and sigmoid."""
-    return "he" if activation == "relu" else "xavier"
+__all__ = ["ENGINES", "initial_state", "make_engine", "make_optimizer", "schedule_name", "make_scheduler"]
 
 
 def initial_state(sizes, seed, init="he"):
@@ -43,7 +39,7 @@ class ScalarEngine:
 
     def train_batch(self, xs, ys):
         rows = [self.model(x) for x in xs]
-        loss = value_cross_entropy(rows, ys)
+        loss = cross_entropy(rows, ys)
         loss.backward()
         correct = sum(argmax([v.data for v in row]) == y for row, y in zip(rows, ys))
         return loss.data, correct
@@ -64,7 +60,7 @@ class FastEngine:
 
     def train_batch(self, xs, ys):
         logits = self.model(Tensor(xs))
-        loss = tensor_cross_entropy(logits, ys)
+        loss = cross_entropy(logits, ys)
         loss.backward()
         correct = sum(argmax(row) == y for row, y in zip(logits.data, ys))
         return loss.data[0][0], correct
@@ -78,12 +74,48 @@ ENGINES = {"scalar": ScalarEngine, "fast": FastEngine}
 
 
 def make_engine(name, sizes, activation, seed=0, init=None, state=None):
-    """The engine ``name`` with a model of ``sizes``, from ``state`` or fresh seeded weights."""
+    """The engine ``name`` with a model of ``sizes``, from ``state`` or fresh seeded weights
+    (drawn by ``init``, by default ``nn.init.for_activation(activation)``: He for relu)."""
     if state is None:
-        state = initial_state(sizes, seed, init or default_init(activation))
+        state = initial_state(sizes, seed, init or nn_init.for_activation(activation))
     return ENGINES[name](sizes, activation, state)
 
 
 def make_optimizer(name, parameters, lr):
     """``nn.optim``'s SGD, Adam or AdamW over ``parameters`` with learning rate ``lr``."""
     return {"sgd": optim.SGD, "adam": optim.Adam, "adamw": optim.AdamW}[name](parameters, lr=lr)
+
+
+def schedule_name(text):
+    """An ``--lr-schedule`` in its one written form: ``none``, ``cosine`` or ``step:N:GAMMA``.
+
+    ``step:N`` means ``step:N:0.1`` (PyTorch's default gamma). ValueError saying what is accepted
+    for anything else.
+    """
+    words = text.strip().lower()
+    if words in ("none", "cosine"):
+        return words
+    parts = words.split(":")
+    if parts[0] == "step" and len(parts) in (2, 3):
+        try:
+            size, gamma = int(parts[1]), float(parts[2]) if len(parts) == 3 else 0.1
+        except ValueError:
+            size = gamma = None
+        if size is not None and size >= 1 and math.isfinite(gamma) and gamma > 0:
+            return f"step:{size}:{gamma:g}"
+    raise ValueError(f"{text!r} is not none, cosine or step:N:GAMMA (N epochs >= 1, GAMMA > 0)")
+
+
+def make_scheduler(schedule, optimizer, epochs, per_epoch):
+    """``(scheduler, "batch" or "epoch")`` for a ``schedule_name``, or ``(None, None)`` for none.
+
+    ``cosine``: ``CosineAnnealingLR`` from the optimizer's rate down to 0 over the whole run,
+    stepped after every batch (``T_max`` = epochs x batches per epoch). ``step:N:GAMMA``:
+    ``StepLR`` multiplying the rate by GAMMA every N epochs, stepped after every epoch.
+    """
+    if schedule == "cosine":
+        return lr_scheduler.CosineAnnealingLR(optimizer, T_max=epochs * per_epoch), "batch"
+    if schedule.startswith("step:"):
+        _, size, gamma = schedule.split(":")
+        return lr_scheduler.StepLR(optimizer, step_size=int(size), gamma=float(gamma)), "epoch"
+    return None, None

@@ -11,7 +11,6 @@ import hashlib
 import http.client
 import os
 import sys
-import tempfile
 import urllib.error
 import urllib.request
 from pathlib import Path
@@ -100,29 +99,22 @@ def _where_to_put(cache):
 
 def _fetch_one(url, dest, md5, show_progress):
     """Download ``url`` to ``dest`` via a temporary file; raise OSError/ValueError on any failure."""
-    handle = tempfile.NamedTemporaryFile(dir=dest.parent, prefix=f".{dest.name}.", suffix=".part",
-                                         delete=False)
-    done = False
-    try:
-        digest, received = hashlib.md5(), 0
-        with handle, urllib.request.urlopen(url, timeout=30) as response:
-            total = response.length
-            with tqdm(total=total, unit="B", unit_scale=True, desc=dest.name, leave=False,
-                      disable=not show_progress, file=sys.stderr) as bar:
-                while chunk := response.read(_CHUNK):
-                    handle.write(chunk)
-                    digest.update(chunk)
-                    received += len(chunk)
-                    bar.update(len(chunk))
+    from nn.saving import atomic_file  # one way to write a file: atomic, with the umask's mode
+
+    digest, received = hashlib.md5(), 0
+    with atomic_file(dest) as handle, urllib.request.urlopen(url, timeout=30) as response:
+        total = response.length
+        with tqdm(total=total, unit="B", unit_scale=True, desc=dest.name, leave=False,
+                  disable=not show_progress, file=sys.stderr) as bar:
+            while chunk := response.read(_CHUNK):
+                handle.write(chunk)
+                digest.update(chunk)
+                received += len(chunk)
+                bar.update(len(chunk))
         if total is not None and received < total:
             raise ValueError(f"cut short at {received} of {total} bytes")
         if digest.hexdigest() != md5:
             raise ValueError(f"MD5 {digest.hexdigest()} does not match the published {md5}")
-        os.replace(handle.name, dest)
-        done = True
-    finally:
-        if not done:
-            os.unlink(handle.name)
 
 
 def download(names, folder, mirrors=None, checksums=None, show_progress=None):

@@ -1,33 +1,40 @@
-"""Model files: the state dict plus the training configuration, as one JSON object.
+"""Model files for ``python -m mnist``: ``nn``'s model format, with the training configuration.
 
-``{"format": "puregrad-mnist-model", "config": {...}, "state_dict": {"layers.0.weight": ...}}``.
-A bare state dict (as ``nn.Module.save`` writes) is read too, with the defaults for the rest.
-Layer sizes are read off the weights, so a file cannot claim one shape and hold another.
+``train --save`` writes ``nn.saving.write_model(path, state_dict, config)``: JSON, or the
+safetensors format for a ``*.safetensors`` name; ``nn.Module.load`` reads either back into a
+model of the same shape. Any ``nn`` model file is read here too; ``config`` is then whatever the
+file records (``{}`` for a bare state dict). Layer sizes are read off the weights, so a file
+cannot claim one shape and hold another.
 """
 
-import json
 import math
 import numbers
 
 from .errors import DataError
 
-__all__ = ["FORMAT", "save_model", "read_model", "layer_sizes", "write_json"]
-
-FORMAT = "puregrad-mnist-model"
+__all__ = ["save_model", "read_model", "layer_sizes", "write_json"]
 
 
-def write_json(path, obj):
-    """Write JSON atomically (temporary file, then rename): the old file survives any failure."""
-    from nn.module import write_json_atomic  # nn is needed only once there is a model to save
-
+def _writing(path, write, *args):
+    """``write(path, *args)`` with an OSError as a DataError naming the file."""
     try:
-        write_json_atomic(path, obj)
+        write(path, *args)
     except OSError as e:
         raise DataError(f"{path}: cannot write the file ({e.strerror or e})") from None
 
 
+def write_json(path, obj):
+    """Write JSON atomically (temporary file, then rename): the old file survives any failure."""
+    from nn.saving import write_json_atomic  # nn is needed only once there is a model to save
+
+    _writing(path, write_json_atomic, obj)
+
+
 def save_model(path, config, state_dict):
-    write_json(path, {"format": FORMAT, "config": config, "state_dict": state_dict})
+    """Write the model file (JSON, or safetensors for a ``*.safetensors`` name) atomically."""
+    from nn.saving import write_model
+
+    _writing(path, write_model, state_dict, config)
 
 
 def _is_row(row, width):
@@ -68,21 +75,12 @@ def layer_sizes(path, state):
 
 def read_model(path):
     """``(config, state_dict, sizes)`` from a model file; DataError naming the file if unusable."""
+    from nn.saving import read_model as read
+
     try:
-        with open(path, encoding="utf-8") as f:
-            text = f.read()
-    except (OSError, UnicodeDecodeError) as e:
-        raise DataError(f"{path}: cannot read the model file ({getattr(e, 'strerror', None) or e})") from None
-    try:
-        obj = json.loads(text)
+        state, config = read(path)
+    except OSError as e:
+        raise DataError(f"{path}: cannot read the model file ({e.strerror or e})") from None
     except ValueError as e:
-        raise DataError(f"{path}: not a model file (bad or truncated JSON: {e})") from None
-    if not isinstance(obj, dict):
-        raise DataError(f"{path}: not a model file (expected a JSON object)")
-    if obj.get("format") == FORMAT:
-        config, state = obj.get("config"), obj.get("state_dict")
-        if not isinstance(config, dict) or not isinstance(state, dict):
-            raise DataError(f"{path}: the model file lacks its config or state_dict object")
-    else:
-        config, state = {}, obj
+        raise DataError(str(e)) from None
     return config, state, layer_sizes(path, state)

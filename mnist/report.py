@@ -1,7 +1,10 @@
-"""What a learner sees: accuracy, a confusion matrix table, and digits drawn in the terminal."""
+"""What a learner sees: accuracy, a confusion matrix table, digits and the loss curve drawn in
+the terminal."""
+
+import math
 
 __all__ = ["argmax", "accuracy", "confusion_matrix", "format_confusion", "draw_digit",
-           "can_draw_unicode", "top_k", "format_prediction"]
+           "can_draw_unicode", "top_k", "format_prediction", "CURVE_CHARACTERS", "format_loss_curve"]
 
 # two pixels per character cell: (top on, bottom on) -> block; faint pixels get a light shade
 _BLOCKS = {(True, True): "█", (True, False): "▀", (False, True): "▄"}
@@ -42,10 +45,10 @@ def format_confusion(matrix):
     return "\n".join(lines)
 
 
-def can_draw_unicode(stream):
-    """True when ``stream``'s encoding can show the block characters used by ``draw_digit``."""
+def can_draw_unicode(stream, characters="█▀▄░"):
+    """True when ``stream``'s encoding can show ``characters`` (by default ``draw_digit``'s blocks)."""
     try:
-        "█▀▄░".encode(getattr(stream, "encoding", None) or "ascii")
+        characters.encode(getattr(stream, "encoding", None) or "ascii")
         return True
     except (UnicodeEncodeError, LookupError):
         return False
@@ -78,16 +81,81 @@ def top_k(probabilities, k=3):
 
 
 def format_prediction(pixels, rows, cols, true, probabilities, title="", unicode=True):
-    """A drawn digit with its true label, the prediction and the top-3 probabilities beside it."""
+    """A drawn digit with its true label (unless None), the prediction and the top-3
+    probabilities beside it."""
     picture = draw_digit(pixels, rows, cols, unicode)
     caption = [title] if title else []
-    caption.append(f"true label  {true}")
+    if true is not None:
+        caption.append(f"true label  {true}")
     if probabilities is not None:
         best = top_k(probabilities, 3)
-        verdict = "right" if best[0][0] == true else "WRONG"
-        caption.append(f"predicted   {best[0][0]}  ({verdict})")
+        verdict = "" if true is None else "  (right)" if best[0][0] == true else "  (WRONG)"
+        caption.append(f"predicted   {best[0][0]}{verdict}")
         caption.append("top-3       " + "  ".join(f"{c}: {p:.3f}" for c, p in best))
     frame = "+" + "-" * cols + "+"
     body = [frame] + ["|" + line + "|" for line in picture] + [frame]
     caption += [""] * (len(body) - len(caption))
     return "\n".join(f"{b}  {c}".rstrip() for b, c in zip(body, caption))
+
+
+# a column's height in eighths of a row: the top cell of a bar shows the remainder
+_EIGHTHS = " ▁▂▃▄▅▆▇█"
+_BOX = {"top": "┤", "side": "│", "corner": "└", "axis": "─", "tick": "┴"}
+_ASCII_BOX = {"top": "+", "side": "|", "corner": "+", "axis": "-", "tick": "+"}
+CURVE_CHARACTERS = _EIGHTHS + "".join(_BOX.values())
+
+
+def _columns(values, width):
+    """``width`` means of consecutive runs of ``values`` (each value repeated if there are fewer)."""
+    n = len(values)
+    out = []
+    for c in range(width):
+        lo = c * n // width
+        hi = max(lo + 1, (c + 1) * n // width)
+        out.append(sum(values[lo:hi]) / (hi - lo))
+    return out
+
+
+def format_loss_curve(losses, epochs=1, width=64, height=8, unicode=True):
+    """The per-batch training loss as a bar chart of ``height`` rows and ``width`` columns.
+
+    Each column is the mean loss of its share of the batches (batch i of n falls in column
+    ``i * width // n``), so the chart has the same shape for any number of batches; the axis
+    marks where each of the ``epochs`` (equally long) begins. The scale is logarithmic, so the
+    slow late progress shows beside the fast early drop: a bar rises from one eighth of a row
+    (the smallest column mean) to the full height (the largest), both labelled on the left.
+    ASCII draws '#' for a full cell and '.' for a part-filled one.
+    """
+    if not losses:
+        raise ValueError("format_loss_curve: no losses to draw")
+    cols = _columns(losses, width)
+    logs = [math.log(max(v, 1e-12)) for v in cols]  # a loss can round to exactly 0.0
+    lo, hi = min(logs), max(logs)
+    steps = height * (8 if unicode else 2)
+    heights = [steps if hi == lo else 1 + round((v - lo) / (hi - lo) * (steps - 1)) for v in logs]
+    box = _BOX if unicode else _ASCII_BOX
+    top, bottom = f"{max(cols):.4f}", f"{min(cols):.4f}"
+    margin = max(len(top), len(bottom)) + 1
+    lines = [f"training loss by batch, log scale ({len(losses)} in {width} columns, each the "
+             f"mean of its batches)"]
+    for row in range(height):
+        base = (height - 1 - row) * (steps // height)
+        if unicode:
+            cells = "".join(_EIGHTHS[min(8, max(0, h - base))] for h in heights)
+        else:
+            cells = "".join("#" if h - base >= 2 else "." if h > base else " " for h in heights)
+        label = top if row == 0 else bottom if row == height - 1 else ""
+        edge = box["top"] if label else box["side"]
+        lines.append(f"{label:>{margin}} {edge}{cells}".rstrip())
+    starts = [e * width // epochs for e in range(epochs)]
+    axis = [box["axis"]] * width
+    for s in starts[1:]:
+        axis[s] = box["tick"]
+    lines.append(" " * (margin + 1) + box["corner"] + "".join(axis))
+    labels = ""
+    for e, s in enumerate(starts, 1):
+        text = f"epoch {e}" if e == 1 else str(e)
+        if s >= len(labels):
+            labels = labels.ljust(s) + text + " "
+    lines.append((" " * (margin + 2) + labels).rstrip())
+    return "\n".join(lines)

@@ -5,13 +5,15 @@ penalty, full batch, SGD with the learning rate decaying from 1.0 to 0.1, printi
 and training accuracy as it goes, then an ASCII picture of the decision boundary.
 """
 
-import argparse
+import sys
 
 from autograd import gc_paused, no_grad
+from autograd.commands import ArgumentParser, run
 
 from . import data
 from .losses import check_finite, l2, svm_hinge
 from .optim import SGD
+from .plot import decision_map
 from .scalar_models import MLP
 
 
@@ -46,29 +48,21 @@ def accuracy(model, X, y):
 
 def boundary_picture(model, X, y, width=64, height=24):
     """The plane as text: '.' where the model says -1, '#' where it says +1; points 'o' (-1) and 'x' (+1)."""
-    xs, ys = [p[0] for p in X], [p[1] for p in X]
-    x0, x1 = min(xs) - 0.25, max(xs) + 0.25
-    y0, y1 = min(ys) - 0.25, max(ys) + 0.25
-    grid = []
-    with no_grad():
-        for r in range(height):
-            cy = y1 - (r + 0.5) * (y1 - y0) / height
-            grid.append(["#" if model([x0 + (c + 0.5) * (x1 - x0) / width, cy]).data > 0 else "."
-                         for c in range(width)])
-    for (px, py), label in zip(X, y):
-        c = min(width - 1, int((px - x0) / (x1 - x0) * width))
-        r = min(height - 1, int((y1 - py) / (y1 - y0) * height))
-        grid[r][c] = "x" if label > 0 else "o"
-    return "\n".join("".join(row) for row in grid)
+    return decision_map(lambda p: int(model(p).data > 0), X, [int(yi > 0) for yi in y], width, height)
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(prog="python -m nn.demo", description=__doc__.splitlines()[0])
+    """Run the demo; returns the exit status (0, 2 for a bad option, 130 after Ctrl-C)."""
+    return run(_demo, argv)
+
+
+def _demo(argv):
+    parser = ArgumentParser(prog="python -m nn.demo", description=__doc__.splitlines()[0])
     parser.add_argument("--steps", type=int, default=100, help="training steps (default 100)")
     parser.add_argument("--seed", type=int, default=1337, help="seed for data and weights")
     args = parser.parse_args(argv)
     if args.steps < 1:
-        parser.error(f"--steps must be at least 1, got {args.steps}")
+        parser.error(f"argument --steps: must be at least 1, got {args.steps}")
     print(f"MLP(2, [16, 16, 1]) on 100 two-moons points: SVM hinge loss + 1e-4 L2, SGD, {args.steps} steps")
     model, X, y, _ = train(args.steps, seed=args.seed)
     print(f"final training accuracy {accuracy(model, X, y):.0%}")
@@ -77,4 +71,4 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

@@ -9,10 +9,10 @@ The state dict has the scalar path's format (``weight`` [out][in], ``bias`` [out
 """
 
 from autograd import Tensor
-from autograd.tensor import linear
 
 from . import init as _init
 from .activations import activate, check_activation, layer_plan
+from .functional import linear
 from .module import Module, flat
 
 __all__ = ["Linear", "ReLU", "Tanh", "Sigmoid", "Sequential", "fast_mlp", "as_batch"]
@@ -35,16 +35,20 @@ class Linear(Module):
 
     ``activation`` ("linear" by default, as PyTorch's nn.Linear; or relu / tanh / sigmoid) is
     applied after the affine map, like the scalar ``nn.Layer``. ``init`` names a scheme from
-    ``nn.init`` ("torch" by default: PyTorch's own), drawn from ``rng`` (a ``random.Random`` or
-    an int seed); or pass ``weight`` ([out][in]) and ``bias`` ([out]) lists directly.
+    ``nn.init``, drawn from ``rng`` (a ``random.Random`` or an int seed); by default the one for
+    ``activation`` (``nn.init.for_activation``): He for relu, Xavier for tanh and sigmoid, and
+    PyTorch's own for "linear", so a ``Linear`` used as in PyTorch (with a separate ``ReLU``
+    module after it) starts as PyTorch's would. Or pass ``weight`` ([out][in]) and ``bias``
+    ([out]) lists directly.
     State dict: ``weight`` [out][in], ``bias`` [out].
     """
 
-    def __init__(self, in_features, out_features, activation="linear", init="torch", rng=None, *,
+    def __init__(self, in_features, out_features, activation="linear", init=None, rng=None, *,
                  weight=None, bias=None, name="Linear"):
         check_activation(activation, name)
         if weight is None or bias is None:
-            weight, bias = _init.layer(init, in_features, out_features, _init.as_rng(rng))
+            scheme = init or _init.for_activation(activation)
+            weight, bias = _init.layer(scheme, in_features, out_features, _init.as_rng(rng))
         self.weight = Tensor(weight, label=f"{name}.weight", requires_grad=True)
         self.bias = Tensor([bias], label=f"{name}.bias", requires_grad=True)
         if self.weight.shape != (out_features, in_features) or self.bias.shape != (1, out_features):
@@ -108,6 +112,7 @@ class Sequential(Module):
             if not isinstance(m, Module):
                 raise TypeError(f"Sequential: item {i} is a {type(m).__name__}, not an nn.Module")
         self.layers = list(modules)
+        self.label_parameters()  # layers.0.weight, ...: the state dict's names
 
     def __call__(self, x):
         for layer in self.layers:
@@ -125,14 +130,17 @@ class Sequential(Module):
         return f"Sequential({inner})"
 
 
-def fast_mlp(nin, sizes, activation="relu", init="uniform", rng=None, last_activation="linear"):
+def fast_mlp(nin, sizes, activation="relu", init=None, rng=None, last_activation="linear"):
     """The fast-path twin of ``nn.MLP(nin, sizes, ...)``: a ``Sequential`` of ``Linear`` layers.
 
-    Same arguments, same defaults, and the same draws from ``rng``, so the same seed gives the
-    same weights as the scalar ``MLP``; the state dict keys are the same (``layers.{i}.weight``,
-    ``layers.{i}.bias``). Called on a batch (batch, nin) it returns a Tensor (batch, sizes[-1]).
+    Same arguments, same defaults (``init`` for every layer: by default the scheme for
+    ``activation``, ``nn.init.for_activation``), and the same draws from ``rng``, so the same
+    seed gives the same weights as the scalar ``MLP``; the state dict keys are the same
+    (``layers.{i}.weight``, ``layers.{i}.bias``). Called on a batch (batch, nin) it returns a
+    Tensor (batch, sizes[-1]).
     """
     plan = layer_plan(nin, sizes, activation, last_activation, "fast_mlp")
+    init = init or _init.for_activation(activation)
     rng = _init.as_rng(rng)
     layers = [Linear(fan_in, fan_out, act, init, rng, name=f"layers.{i} ({fan_in} -> {fan_out})")
               for i, (fan_in, fan_out, act) in enumerate(plan)]  # the same draws as nn.MLP's layers

@@ -1,17 +1,17 @@
-"""Losses and functions on Values, built only from autograd ops (so backward is the engine's).
+"""Losses on Values, built only from autograd ops (so backward is the engine's).
 
-Numerically stable forms: softmax and log_softmax subtract max(logits), a constant that
-cancels in the result and in every derivative, so exp never sees a positive argument and
-logits of +-1000 give finite losses and gradients; binary cross-entropy uses a softplus that
-only ever calls exp on a non-positive number.
+``mse``, ``cross_entropy``, ``softmax`` and ``log_softmax`` work on both paths and live in
+``nn.functional``; they are re-exported here. Binary cross-entropy uses a softplus that only
+ever calls exp on a non-positive number, so logits of +-1000 give finite losses and gradients.
 
 Arguments are Values or plain numbers; a "list" may be any sequence.
 """
 
 import math
-import numbers
 
 from autograd import Value, sum as value_sum
+
+from .functional import cross_entropy, log_softmax, mse, softmax
 
 __all__ = [
     "mse", "svm_hinge", "l2", "softplus", "binary_cross_entropy_with_logits", "softmax",
@@ -34,12 +34,6 @@ def _pairs(predictions, targets, name):
 
 def _data(x):
     return x.data if isinstance(x, Value) else float(x)
-
-
-def mse(predictions, targets):
-    """Mean squared error: (1/n) sum_i (p_i - t_i)**2. Single values or equal-length lists."""
-    ps, ts = _pairs(predictions, targets, "mse")
-    return value_sum([(p - t) * (p - t) for p, t in zip(ps, ts)]) / len(ps)
 
 
 def svm_hinge(scores, labels):
@@ -77,65 +71,6 @@ def binary_cross_entropy_with_logits(logits, targets):
         if not 0.0 <= _data(t) <= 1.0:
             raise ValueError(f"binary_cross_entropy_with_logits: target {i} is {_data(t)!r}, not in [0, 1]")
     return value_sum([softplus(x) - t * x for x, t in zip(xs, ts)]) / len(xs)
-
-
-def _shift(logits, name):
-    """logits - max(logits) as Values: the same softmax, and exp never sees a positive argument."""
-    xs = _as_list(logits)
-    if not xs:
-        raise ValueError(f"{name}: no logits")
-    m = max(_data(x) for x in xs)
-    if not math.isfinite(m):
-        raise ValueError(f"{name}: logits contain {m!r}")
-    return [x - m if isinstance(x, Value) else Value(x - m) for x in xs]  # m is a constant
-
-
-def _shifted(logits, name):
-    """(logits - max) and log(sum exp(logits - max)), the pieces of a stable log-softmax."""
-    shifted = _shift(logits, name)
-    return shifted, value_sum([s.exp() for s in shifted]).log()
-
-
-def log_softmax(logits):
-    """log_softmax(x)_i = x_i - log sum_j e**x_j, computed as (x_i - m) - log sum_j e**(x_j - m)."""
-    shifted, lse = _shifted(logits, "log_softmax")
-    return [s - lse for s in shifted]
-
-
-def softmax(logits):
-    """softmax(x)_i = e**(x_i - m) / sum_j e**(x_j - m) with m = max(x)."""
-    exps = [s.exp() for s in _shift(logits, "softmax")]
-    total = value_sum(exps)
-    return [e / total for e in exps]
-
-
-def _check_label(label, n, where):
-    if not isinstance(label, numbers.Integral) or isinstance(label, bool):
-        raise TypeError(f"cross_entropy: {where}label must be an int, got {type(label).__name__}")
-    if not 0 <= label < n:
-        raise ValueError(f"cross_entropy: {where}label {label} is out of range for {n} classes (0..{n - 1})")
-
-
-def cross_entropy(logits, labels):
-    """Softmax cross-entropy: -log_softmax(x)[y] = log sum_j e**(x_j - m) - (x_y - m).
-
-    ``cross_entropy([x_0, ..., x_k], y)`` for one sample, or
-    ``cross_entropy([[...], [...]], [y_0, y_1])`` for a batch, returning the mean.
-    """
-    xs = _as_list(logits)
-    if xs and isinstance(xs[0], (list, tuple)):
-        ys = _as_list(labels)
-        if len(xs) != len(ys):
-            raise ValueError(f"cross_entropy: {len(xs)} rows of logits but {len(ys)} labels")
-        losses = []
-        for i, (row, y) in enumerate(zip(xs, ys)):
-            _check_label(y, len(row), f"sample {i}: ")
-            shifted, lse = _shifted(row, "cross_entropy")
-            losses.append(lse - shifted[y])
-        return value_sum(losses) / len(losses)
-    _check_label(labels, len(xs), "")
-    shifted, lse = _shifted(xs, "cross_entropy")
-    return lse - shifted[labels]
 
 
 def check_finite(loss, step):

@@ -30,12 +30,16 @@ The scalar ``Layer`` yields ``weight`` (its neurons' weights, ``[out][in]``) and
 ``layers``, which gives the shared names ``layers.{i}.weight`` / ``layers.{i}.bias``.
 """
 
-import json
-import numbers
+from __future__ import annotations
+
 import os
-import tempfile
+from collections.abc import Iterator
+from typing import Any, Self
 
 from autograd import Value
+
+from .safetensors_format import is_number, nested_shape
+from .saving import read_model, write_json_atomic, write_model
 
 __all__ = ["Module", "flat", "is_array_parameter", "write_json_atomic"]
 
@@ -131,62 +135,21 @@ def _write(t, values):
 
 def _shape_problem(value, shape):
     """Why ``value`` is not nested lists of numbers of ``shape``, or None if it is."""
-    def number(x):
-        return isinstance(x, numbers.Real) and not isinstance(x, bool)
-
     if not shape:
-        return None if number(value) else f"expected a number, got {type(value).__name__}"
+        return None if is_number(value) else f"expected a number, got {type(value).__name__}"
     if not isinstance(value, (list, tuple)):
         return f"expected a list of shape {list(shape)}, got {type(value).__name__}"
     if len(value) != shape[0]:
-        return f"expected shape {list(shape)}, got length {len(value)} on axis 0"
+        got = nested_shape(value)
+        return (f"expected shape {list(shape)}, got " +
+                (str(got) if got else f"length {len(value)} on axis 0"))
+    if len(shape) == 1 and all(type(x) is float for x in value):  # the usual row, without ABC checks
+        return None
     for i, item in enumerate(value):
         problem = _shape_problem(item, shape[1:])
         if problem is not None:
             return f"at [{i}]: {problem}" if len(shape) > 1 else f"item {i}: {problem}"
     return None
-
-
-def write_json_atomic(path, obj):
-    """Write ``obj`` as JSON to ``path`` so that ``path`` is always either the old file or the new.
-
-    The text goes to a temporary file in the same folder, is flushed and fsync'ed, then
-    ``os.replace`` swaps it in (atomic on POSIX and Windows), and the folder is fsync'ed so the
-    rename survives a crash. On any failure the temporary file is removed and the old file is
-    left as it was.
-    """
-    text = json.dumps(obj)  # serialise first: a bad value fails before the disk is touched
-    folder = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(dir=folder, prefix="." + os.path.basename(path) + ".", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
-        raise
-    _sync_folder(folder)
-
-
-def _sync_folder(folder):
-    """Best effort: make the rename itself durable (POSIX); the new file is already complete."""
-    if not hasattr(os, "O_DIRECTORY"):
-        return
-    try:
-        fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
 
 
 class Module:
@@ -196,7 +159,7 @@ class Module:
 
     # parts
 
-    def named_children(self):
+    def named_children(self) -> Iterator[tuple[str, Module]]:
         """(name, child module) pairs in attribute order; list members are named ``attr.i``."""
         for name, x in vars(self).items():
             if name.startswith("_"):
@@ -207,7 +170,7 @@ class Module:
                 for i, m in enumerate(x):
                     yield f"{name}.{i}", m
 
-    def children(self):
+    def children(self) -> list[Module]:
         return [m for _, m in self.named_children()]
 
     def _own_attributes(self):
@@ -216,7 +179,7 @@ class Module:
             if not name.startswith("_") and not isinstance(x, Module) and not _is_module_list(x):
                 yield name, x
 
-    def named_parameters(self):
+    def named_parameters(self) -> Iterator[tuple[str, Any]]:
         """(dotted name, parameter): own parameters in attribute order, then each child's, depth first."""
         for name, x in self._own_attributes():
             yield from _parameters_in(name, x)
@@ -224,32 +187,49 @@ class Module:
             for name, p in child.named_parameters():
                 yield f"{prefix}.{name}", p
 
-    def parameters(self):
+    def parameters(self) -> list[Any]:
         """Every parameter (Values and array parameters) in ``named_parameters()`` order."""
         return [p for _, p in self.named_parameters()]
 
-    def zero_grad(self):
+    def zero_grad(self) -> None:
         """Reset gradients: a Value's ``grad`` to 0.0, an array parameter's ``grad`` to None."""
         for p in self.parameters():
-            if isinstance(p, Value):
-                p.grad = 0.0
-            else:
-                p.grad = None
+            p.grad = 0.0 if isinstance(p, Value) else None
 
-    def train(self, mode=True):
+    def label_parameters(self) -> Self:
+        """Label every parameter with its state-dict name, so steps, traces and pictures name it:
+        ``layers.0.weight[3][1]`` for one weight of a scalar layer, ``layers.0.weight`` for an array.
+
+        The models call this when they are built; call it again after building your own. Returns self.
+        """
+        for name, t in self.named_tensors():
+            if isinstance(t, flat):
+                t.param.label = name
+            elif isinstance(t, Value) or is_array_parameter(t):
+                t.label = name
+            else:
+                for i, item in enumerate(t):
+                    if isinstance(item, Value):
+                        item.label = f"{name}[{i}]"
+                    else:
+                        for j, v in enumerate(item):
+                            v.label = f"{name}[{i}][{j}]"
+        return self
+
+    def train(self, mode: bool = True) -> Self:
         """Set ``training`` on this module and every descendant; returns self."""
         self.training = bool(mode)
         for child in self.children():
             child.train(mode)
         return self
 
-    def eval(self):
+    def eval(self) -> Self:
         """``train(False)``: the same as PyTorch's eval mode flag; returns self."""
         return self.train(False)
 
     # state
 
-    def named_tensors(self):
+    def named_tensors(self) -> Iterator[tuple[str, Any]]:
         """(dotted name, tensor) pairs that make up the state dict; override to group or reshape."""
         for name, x in self._own_attributes():
             if _is_value_tensor(x):
@@ -260,11 +240,11 @@ class Module:
             for name, t in child.named_tensors():
                 yield f"{prefix}.{name}", t
 
-    def state_dict(self):
+    def state_dict(self) -> dict[str, Any]:
         """{name: float or nested lists of floats}, a copy, JSON-serialisable, in ``named_tensors()`` order."""
         return {name: _read(t) for name, t in self.named_tensors()}
 
-    def load_state_dict(self, state):
+    def load_state_dict(self, state: dict[str, Any]) -> Self:
         """Copy values from ``state`` into this model's tensors.
 
         Every key must be present with the right shape and no key may be extra; otherwise a
@@ -287,18 +267,23 @@ class Module:
             _write(t, state[name])
         return self
 
-    def save(self, path):
-        """Write ``state_dict()`` to ``path`` as JSON, atomically (the old file survives any failure)."""
-        write_json_atomic(path, self.state_dict())
+    def save(self, path: str | os.PathLike, config: dict[str, Any] | None = None) -> None:
+        """Write ``state_dict()`` and ``config`` (a JSON-ready dict, recorded as is) to ``path``.
 
-    def load(self, path):
-        """Read a JSON state dict from ``path`` into this model (see ``load_state_dict``); returns self."""
-        with open(path, encoding="utf-8") as f:
-            text = f.read()
-        try:
-            state = json.loads(text)
-        except ValueError as e:
-            raise ValueError(f"{path}: not a valid model file (bad or truncated JSON: {e})") from None
+        ``*.safetensors`` is written in the safetensors format (float64, PyTorch's names and
+        shapes), any other name as JSON (see ``nn.saving``). Atomic: the old file survives any
+        failure, and a new file gets the permissions ``open()`` would give it.
+        """
+        write_model(path, self.state_dict(), config)
+
+    def load(self, path: str | os.PathLike) -> Self:
+        """Read a model file (JSON or ``*.safetensors``, see ``save``) into this model; returns self.
+
+        A file that is not a model file, or holds other names or shapes than this model's,
+        raises a one-line ValueError naming the file, and the model is left as it was. The
+        file's config is not checked against the model; ``nn.saving.read_model`` returns it.
+        """
+        state, _ = read_model(path)
         try:
             return self.load_state_dict(state)
         except ValueError as e:

@@ -4,6 +4,8 @@ import os
 
 from hypothesis import HealthCheck, settings
 
+from chromium import browser  # noqa: F401 - the headless Chromium fixture (tests/chromium.py)
+
 # the machine is shared and noisy, so no per-example deadline; CI runs fewer examples
 settings.register_profile("dev", max_examples=60, deadline=None,
                           suppress_health_check=[HealthCheck.too_slow])

@@ -20,16 +20,22 @@ def has(module):
 
 
 CASES = [
-    ("bench_fast.py", ["--batches", "1", "--warmup", "1", "--scalar-images", "1", "--kernels"],
+    ("bench_fast.py", ["--batches", "1", "--warmup", "1", "--scalar-images", "1", "--kernels",
+                       "--workers", "1,2", "--repeats", "1"],
      ["| math.dist identity, column norms known |", "| puregrad fast path (Tensor) |",
-      "| puregrad scalar engine (Value), 1 images |"],
+      "| puregrad scalar engine (Value), 1 images |", "| fast path, worker processes |", "\n| 2 | ",
+      *(["- 2 worker(s): "] if has("numpy") else [])],
      "| numpy float64, 1 thread |" if has("numpy") else "numpy is not installed: skipping the numpy column"),
+    ("bench_parallel_split.py", ["--workers", "1,2", "--batches", "1", "--warmup", "1"],
+     ["| 1, the plain loop |", "\n| 2 | "], "set MNIST_DATA to measure them"),
     ("bench_micrograd.py", ["--runs", "1", "--chain", "2000"],
      ["| 2,000 |"],
      "micrograd on a chain: backward raises RecursionError" if has("micrograd")
      else "micrograd: not installed"),
-    ("bench_scalar_nn.py", ["--runs", "1", "--images", "1"],
-     ["| puregrad nn, cross-entropy, Adam |", "skipping zero inputs:"],
+    ("bench_scalar_nn.py", ["--runs", "1", "--images", "1", "--workers", "1,2", "--subset", "4",
+                            "--repeats", "1"],
+     ["| puregrad nn, cross-entropy, Adam |", "skipping zero inputs:", "one epoch of 4 images, worker processes",
+      "\n| 2 | "],
      "| micrograd, MSE one-hot, SGD |" if has("micrograd") else "micrograd: not installed"),
 ]
 

@@ -1,10 +1,12 @@
-"""Every Python example in README.md and docs/ runs here, with its shown output checked.
+"""Every Python example in README.md and docs/ (any depth) runs here, with its shown output checked.
 
 Python examples are doctest sessions in ```pycon blocks; a plain ```python block would go
-unchecked, so it is rejected. A block that needs an optional package not installed for the
-tests (PyTorch, say) is fenced ```python needs=torch and runs, after the page's pycon examples
-and in the same folder, wherever that package is importable. Shell blocks (install and run
-commands) are what .ci/run does.
+unchecked, so it is rejected. A block that needs optional packages not installed for the
+tests (PyTorch, say) is fenced ```python needs=torch (or needs=torch,safetensors) and runs,
+after the page's pycon examples and in the same folder, wherever those packages are
+importable. Shell blocks (install and run commands) are what .ci/run does. The learning path's
+levels (docs/levels/NN-*.md) run in tests/test_levels.py instead, through the same runner as
+``python docs/levels/run.py N`` (with its quick sizes); the rule on Python blocks holds for them too.
 """
 
 import doctest
@@ -15,9 +17,11 @@ import re
 import pytest
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
-PAGES = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
+LEVELS = ROOT / "docs" / "levels"
+ALL_PAGES = [ROOT / "README.md", *sorted((ROOT / "docs").rglob("*.md"))]
+PAGES = [p for p in ALL_PAGES if p.parent != LEVELS]  # the levels and their index: tests/test_levels.py
 PYCON = re.compile(r"^```pycon\n(.*?)^```", re.S | re.M)
-NEEDS = re.compile(r"^```python needs=(\w+)\n(.*?)^```", re.S | re.M)
+NEEDS = re.compile(r"^```python needs=([\w,]+)\n(.*?)^```", re.S | re.M)
 
 
 def _doctest_for(path):
@@ -39,7 +43,11 @@ def _run_examples(path):
     assert runner.failures == 0, "".join(report)
 
 
-@pytest.mark.parametrize("path", PAGES, ids=lambda p: p.name)
+def _name(path):
+    return str(path.relative_to(ROOT))
+
+
+@pytest.mark.parametrize("path", PAGES, ids=_name)
 def test_examples_run_and_match_their_output(path, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)  # examples that write files write them here
     _run_examples(path)
@@ -51,15 +59,19 @@ OPTIONAL = [(path, m.group(1), m.group(2)) for path in PAGES
 
 @pytest.mark.parametrize("path, package, code", OPTIONAL, ids=[f"{p.name}-{pkg}" for p, pkg, _ in OPTIONAL])
 def test_blocks_needing_optional_packages_run_where_installed(path, package, code, tmp_path, monkeypatch):
-    if importlib.util.find_spec(package) is None:
-        pytest.skip(f"{package} is not installed (optional; the block documents using it)")
+    missing = [name for name in package.split(",") if importlib.util.find_spec(name) is None]
+    if missing:
+        pytest.skip(f"{', '.join(missing)} not installed (optional; the block documents using it)")
     monkeypatch.chdir(tmp_path)
     _run_examples(path)  # the block reads what the page's examples wrote
     exec(compile(code, f"{path.name} (```python needs={package})", "exec"), {})
 
 
-@pytest.mark.parametrize("path", PAGES, ids=lambda p: p.name)
+@pytest.mark.parametrize("path", ALL_PAGES, ids=_name)
 def test_python_blocks_are_checked_sessions(path):
     text = path.read_text(encoding="utf-8")
     assert not re.search(r"^```(python|py)\b(?![ \t]+needs=\w)", text, re.M), (
         f"{path.name}: write Python examples as ```pycon doctest sessions so the suite checks them")
+    if path in PAGES:  # fence options (```pycon size-dependent) mean something only on a level's page
+        assert not re.search(r"^```pycon[ \t]+\S", text, re.M), (
+            f"{path.name}: a ```pycon block with options would not be run here; write ```pycon")

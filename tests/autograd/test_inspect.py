@@ -9,7 +9,7 @@ import pytest
 import autograd
 from autograd import Value
 from autograd.anomaly import AnomalyError, detect_anomaly
-from autograd.dot import GraphvizNotFound, render, to_dot
+from autograd.dot import FORMATS, GraphvizError, GraphvizNotFound, render, svg, to_dot
 from autograd.trace import trace
 
 
@@ -87,6 +87,25 @@ def test_render_without_graphviz_says_how_to_get_it(monkeypatch, tmp_path):
 def test_render_writes_svg(tmp_path):
     path = render(_neuron()[0], tmp_path / "g.svg")
     assert "<svg" in open(path).read()
+    assert "<svg" in open(render(_neuron()[0], tmp_path / "g", format="SVG")).read()
+    assert svg(_neuron()[0]) == open(path).read()
+
+
+@pytest.mark.parametrize("name, problem", [("neuron", "has no suffix to tell the format"),
+                                           ("neuron.xyz", "unknown format 'xyz'")])
+def test_render_names_the_formats_it_accepts_before_looking_for_graphviz(monkeypatch, tmp_path, name, problem):
+    monkeypatch.setattr(shutil, "which", lambda name: None)
+    with pytest.raises(ValueError, match=f"^render: .*{problem}.*one of {', '.join(FORMATS)}$"):
+        render(_neuron()[0], tmp_path / name)
+    assert not (tmp_path / name).exists()
+
+
+@pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz 'dot' is not installed")
+def test_render_shows_graphvizs_own_message_in_one_line(tmp_path):
+    path = tmp_path / "missing" / "g.svg"
+    with pytest.raises(GraphvizError, match=f"^render: Graphviz dot -Tsvg failed writing {re.escape(str(path))}: ") as caught:
+        render(_neuron()[0], path)
+    assert "\n" not in str(caught.value) and len(str(caught.value)) > len(f"render: ... {path}: ") + 10
 
 
 def _line_of(marker):
@@ -133,13 +152,28 @@ def test_anomaly_catches_backward_and_names_node(build, op):
             out.backward()
 
 
-def test_anomaly_is_off_outside_and_restores_the_engine():
-    from autograd import value
-    plain = value._node
+def test_anomaly_is_off_outside_and_leaves_no_watcher():
+    from autograd import mode
     with detect_anomaly():
-        assert value._node is not plain
-    assert value._node is plain and value._step_check is None
+        assert len(mode.watchers()) == 1
+        with detect_anomaly():  # nested: still one detector
+            assert len(mode.watchers()) == 1
+    assert mode.watchers() == () and mode.changed == 0
     assert (Value(HUGE) * Value(HUGE)).data == float("inf")  # IEEE behaviour when off
+
+
+def test_anomaly_mode_belongs_to_its_thread():
+    import threading
+    seen = {}
+
+    def other():
+        seen["data"] = (Value(HUGE) * Value(HUGE)).data  # no detector in this thread
+
+    with detect_anomaly():
+        t = threading.Thread(target=other)
+        t.start()
+        t.join()
+    assert seen["data"] == float("inf")
 
 
 from hypothesis import given  # noqa: E402
@@ -164,13 +198,13 @@ def test_step_iterator_reproduces_backward_on_random_graphs(expr):
 
 def test_anomaly_and_pictures_work_for_arrays():
     from autograd import Tensor
-    from autograd.tensor import cross_entropy
+    from autograd.array_ops import SoftmaxCrossEntropy
     w = Tensor([[1e200, 1.0], [2.0, 3.0]], "w", requires_grad=True)
     x = Tensor([[1.0, 0.0]], "x")
     with detect_anomaly(), pytest.raises(AnomalyError, match=r"mul produced .*inf.* w \(data \[1e\+200"):
         (x @ w) * w  # marker: array line
     with detect_anomaly():
-        loss = cross_entropy((x @ (w * 1e-200)) * 1e200, [1])
+        loss = SoftmaxCrossEntropy.apply((x @ (w * 1e-200)) * 1e200, [1])
         loss.label = "loss"
         steps = list(loss.backward_steps())
     assert [s.op for s in steps][:2] == ["cross_entropy", "mul"]
@@ -178,3 +212,52 @@ def test_anomaly_and_pictures_work_for_arrays():
     assert "w 2x2" in text and "loss 1x1" in text
     _parse_dot(text)
     assert "cross_entropy" in str(trace(loss))
+
+
+def test_one_name_per_node_in_steps_trace_picture_and_anomaly():
+    from autograd.trace import node_name, numbering
+    x, w = Value(2.0, "x"), Value(1e150, "w")
+    y = (x * w) * w
+    numbers = numbering(y)
+    names = {node_name(n, numbers) for n in numbers}
+    assert names == {"x", "w", "mul#2", "mul#3"}
+    step_text = "\n".join(str(s) for s in y.backward_steps())
+    assert "mul#3 [mul]" in step_text and "mul#2 +=" in step_text
+    assert "mul#2" in str(trace(y)) and "mul#2" in to_dot(y)
+    with detect_anomaly(), pytest.raises(AnomalyError, match=r"mul produced inf .* inputs mul#3 \(data 2e\+300\), w"):
+        (x * w) * w * w
+
+
+def test_printed_numbers_never_show_minus_zero():
+    from autograd.trace import short
+    assert short(-0.0) == "0" and short([[-0.0, 1.0]]) == "[0, 1]"
+    a = Value(0.0, "a")
+    y = a * -1.0  # d/da = -1, d/d(-1) = a = 0: the contribution is -0.0 on some paths
+    assert "-0" not in str(trace(y * 0.0))
+
+
+@given(expressions(max_inputs=3, max_ops=8))
+def test_trace_leaves_every_grad_as_it_was_unless_asked(expr):
+    build, inputs = expr
+    out = build(*inputs)
+    nodes = autograd.topological_order(out)
+    before = [n.grad for n in nodes]
+    first, second = str(trace(out)), str(trace(out))
+    assert first == second and [n.grad for n in nodes] == before
+    kept = trace(out, keep_grads=True)
+    applied = [v.grad for v in inputs]
+    for v in inputs:
+        v.grad = 0.0
+    out.backward()
+    assert [v.grad for v in inputs] == applied and len(kept) == len(list(out.backward_steps()))
+
+
+def test_scalar_models_label_parameters_with_state_dict_names():
+    import nn
+    mlp = nn.MLP(3, [2, 1], rng=0)
+    assert mlp.layers[0].neurons[1].w[2].label == "layers.0.weight[1][2]"
+    assert mlp.layers[1].neurons[0].b.label == "layers.1.bias[0]"
+    fast = nn.fast_mlp(3, [2, 1], rng=0)
+    assert (fast.layers[0].weight.label, fast.layers[1].bias.label) == ("layers.0.weight", "layers.1.bias")
+    text = str(trace(mlp([1.0, 2.0, 3.0])))
+    assert "layers.0.weight[0][0] +=" in text and "leaf +=" not in text

@@ -1,4 +1,5 @@
-"""Writers for small MNIST-format files, good or deliberately broken, used by the mnist tests."""
+"""Writers for small MNIST-format files, good or deliberately broken, and a command-line runner,
+used by the mnist tests."""
 
 import gzip
 import os
@@ -52,3 +53,12 @@ def csv_text(images, labels, header=True):
     lines = ["label," + ",".join(f"pixel{i}" for i in range(len(images[0])))] if header else []
     lines += [",".join(map(str, [y, *img])) for img, y in zip(images, labels)]
     return "\n".join(lines) + "\n"
+
+
+def run(capsys, *argv):
+    """``python -m mnist *argv`` in this process: ``(exit status, stdout, stderr)``."""
+    from mnist.cli import main
+
+    code = main([str(a) for a in argv])
+    out, err = capsys.readouterr()
+    return code, out, err

@@ -6,24 +6,12 @@ import sys
 from pathlib import Path
 
 import pytest
-from mnist_files import write_dataset
+from mnist_files import run, write_dataset
 
-from mnist.cli import main
 
 ROOT = Path(__file__).resolve().parents[2]
 TINY = ["--engine", "scalar", "--image-size", "7", "--hidden", "8", "--train-size", "40",
         "--test-size", "20", "--epochs", "2", "--batch-size", "10", "--lr", "0.01"]
-
-
-@pytest.fixture
-def data(tmp_path):
-    return write_dataset(tmp_path / "data", n_train=60, n_test=20)
-
-
-def run(capsys, *argv):
-    code = main([str(a) for a in argv])
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 BAD_TRAIN = [
@@ -35,7 +23,11 @@ BAD_TRAIN = [
     (["--hidden", "64,,32"], "sizes like"), (["--lr", "0"], "positive"), (["--lr", "nan"], "positive"),
     (["--lr", "-1"], "positive"), (["--seed", "-1"], "negative"), (["--engine", "gpu"], "invalid choice"),
     (["--optimizer", "rmsprop"], "invalid choice"), (["--image-size", "10"], "invalid choice"),
-    (["--activation", "gelu"], "invalid choice"), (["--bogus"], "unrecognized arguments"),
+    (["--activation", "gelu"], "invalid choice"), (["--bogus"], "unrecognized option --bogus"),
+    (["--epcohs", "2"], "unrecognized option --epcohs (did you mean --epochs?)"),
+    (["--eval-every", "0"], "at least 1"), (["--eval-every", "often"], "N, N batches, N epochs or end"),
+    (["--eval-every", "2 weeks"], "not N"), (["--lr-schedule", "warm"], "not none, cosine or step:N:GAMMA"),
+    (["--lr-schedule", "step:0"], "N epochs >= 1"), (["--lr-schedule", "step:2:-1"], "GAMMA > 0"), (["--checkpoint-every", "0"], "--checkpoint-every"),
     (["--train-size", "10", "--batch-size", "50"], "larger than --train-size"),
 ]
 
@@ -46,8 +38,31 @@ def test_bad_train_options(capsys, tmp_path, data, argv, words):
     saved.write_text("old model")
     code, out, err = run(capsys, "train", "--data-dir", data, "--save", saved, *argv)
     assert code == 2 and words in err and "Traceback" not in err
+    assert err.count("\n") == 1 and err.endswith("; see python -m mnist train --help\n")
     assert saved.read_text() == "old model"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["data", "model.json"]
+
+
+BAD_OTHER = [
+    (["eval", "m.json", "--tset-size", "5"], "python -m mnist eval",
+     "unrecognized option --tset-size (did you mean --test-size?)"),
+    (["eval", "m.json", "--test-size", "0"], "python -m mnist eval",
+     "argument --test-size: 0 is out of range (choose 1 to 10000)"),
+    (["eval"], "python -m mnist eval", "the following arguments are required: model"),
+    (["eval", "a.json", "b.json"], "python -m mnist eval", "unexpected argument 'b.json'"),
+    (["show", "--cuont", "2"], "python -m mnist show", "unrecognized option --cuont (did you mean --count?)"),
+    (["show", "--count", "many"], "python -m mnist show", "argument --count: 'many' is not a whole number"),
+    (["show", "--engine", "gpu"], "python -m mnist show", "argument --engine: invalid choice: 'gpu'"),
+    (["trian"], "python -m mnist", "argument {train,eval,show,predict,report}: invalid choice: 'trian'"),
+    ([], "python -m mnist", "the following arguments are required: {train,eval,show,predict,report}"),
+]
+
+
+@pytest.mark.parametrize("argv,prog,words", BAD_OTHER, ids=[" ".join(a) or "nothing" for a, _, _ in BAD_OTHER])
+def test_bad_options_give_one_line_pointing_to_help(capsys, argv, prog, words):
+    code, out, err = run(capsys, *argv)
+    assert code == 2 and out == "" and err.count("\n") == 1
+    assert err.startswith(f"{prog}: error: {words}") and err.endswith(f"; see {prog} --help\n")
 
 
 @pytest.mark.parametrize("where,words", [("missing/m.json", "does not exist"), (".", "is a folder")])
@@ -83,8 +98,13 @@ def test_train_eval_show_end_to_end(capsys, tmp_path, data):
     m = json.loads(metrics.read_text())
     assert m["config"]["sizes"] == [49, 8, 10] and m["config"]["seed"] == 0
     assert [e["epoch"] for e in m["epochs"]] == [1, 2]
-    assert set(m["epochs"][0]) == {"epoch", "loss", "train_accuracy", "test_accuracy"}
+    assert set(m["epochs"][0]) == {"epoch", "loss", "train_accuracy", "test_accuracy", "batch_losses"}
+    assert [len(e["batch_losses"]) for e in m["epochs"]] == [4, 4]  # 40 images in batches of 10
+    assert m["epochs"][0]["loss"] == pytest.approx(sum(m["epochs"][0]["batch_losses"]) / 4)
+    assert [(v["epoch"], v["batch"], v["test_size"]) for v in m["evaluations"]] == [(1, 4, 20), (2, 4, 20)]
+    assert [v["test_accuracy"] for v in m["evaluations"]] == [e["test_accuracy"] for e in m["epochs"]]
     assert set(m["timings"][0]) == {"epoch", "seconds", "images_per_second", "test_seconds"}
+    assert "training loss by batch" in out and "test accuracy" in out
     # the same command and seed give the same metrics, timings apart
     again = tmp_path / "again.json"
     assert run(capsys, "train", "--data-dir", data, *TINY, "--metrics", again)[0] == 0
@@ -95,6 +115,7 @@ def test_train_eval_show_end_to_end(capsys, tmp_path, data):
     assert code == 0 and f"{100 * m['epochs'][-1]['test_accuracy']:.2f}%" in out
     code, out, _ = run(capsys, "show", model, "--data-dir", data, "--all", "--count", "2", "--ascii")
     assert code == 0 and out.count("true label") == 2 and "top-3" in out and out.isascii()
+    assert "showing the first 2 test images, right or wrong" in out.splitlines()[0]
     code, _, err = run(capsys, "eval", model, "--data-dir", data, "--image-size", "14")
     assert code == 2 and "does not match" in err and "49 inputs" in err
 
@@ -158,3 +179,34 @@ def test_a_fast_model_scores_the_same_on_the_scalar_engine(capsys, tmp_path, dat
     lines = [run(capsys, "eval", model, "--data-dir", data, "--engine", name)[1].splitlines()[0]
              for name in ("fast", "scalar")]
     assert lines[0] == lines[1] and lines[0].startswith("test accuracy")
+
+
+def test_the_scalar_engine_scores_a_subset_by_default_and_says_so(capsys, tmp_path):
+    data = write_dataset(tmp_path / "big", n_train=20, n_test=1003)
+    small = ["--image-size", "7", "--hidden", "4", "--train-size", "20", "--batch-size", "10"]
+    metrics = tmp_path / "m.json"
+    code, out, err = run(capsys, "train", "--data-dir", data, *small, "--engine", "scalar",
+                         "--metrics", metrics)
+    assert code == 0, err
+    assert ("scoring the first 1000 of 1003 test images, the scalar engine's default "
+            "(--test-size 1003 scores them all)") in out.splitlines()
+    assert " of the first 1000 of 1003 test images)" in out
+    m = json.loads(metrics.read_text())
+    assert m["config"]["test_size"] == 1000 and m["evaluations"][0]["test_size"] == 1000
+    code, out, _ = run(capsys, "train", "--data-dir", data, *small, "--engine", "fast")
+    assert code == 0 and "scoring" not in out and " of 1003 test images)" in out
+
+
+def test_show_header_says_what_it_shows(capsys, tmp_path, data, monkeypatch):
+    model = tmp_path / "model.json"
+    assert run(capsys, "train", "--data-dir", data, *TINY, "--save", model)[0] == 0
+
+    def perfect(engine, digits, progress=False):
+        return [[1.0 if c == y else 0.0 for c in range(10)] for y in digits.labels]
+    monkeypatch.setattr("mnist.train.predict", perfect)
+    code, out, _ = run(capsys, "show", model, "--data-dir", data, "--count", "2")
+    assert code == 0 and out == ("0 of 20 test images predicted wrong; nothing to show "
+                                 "(--all shows right answers too)\n")
+    code, out, _ = run(capsys, "show", model, "--data-dir", data, "--count", "2", "--all")
+    assert out.splitlines()[0] == "0 of 20 test images predicted wrong; showing the first 2 test " \
+        "images, right or wrong" and out.count("(right)") == 2

@@ -2,6 +2,8 @@
 
 import hashlib
 import http.server
+import os
+import stat
 import threading
 from functools import partial
 
@@ -70,6 +72,16 @@ def test_good_mirror(server, tmp_path):
     assert sorted(p.name for p in cache.iterdir()) == sorted(NAMES)
     for name in NAMES:
         assert (cache / name).read_bytes() == (server.root / "good" / name).read_bytes()
+
+
+def test_downloads_get_the_mode_the_umask_gives(server, tmp_path):
+    cache = tmp_path / "cache"
+    old = os.umask(0o027)
+    try:
+        fetch.download(NAMES, cache, [server.url + "good/"], server.checksums, show_progress=False)
+    finally:
+        os.umask(old)
+    assert [stat.S_IMODE(p.stat().st_mode) for p in cache.iterdir()] == [0o640, 0o640]
 
 
 @pytest.mark.parametrize("bad", ["missing/", "corrupt/", "short/", "cut/", "closed"])

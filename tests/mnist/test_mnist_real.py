@@ -35,5 +35,5 @@ def test_brief_training_is_far_above_chance(engine):
     test_set = dataset.downsample(dataset.first(fetch.load("test", REAL_MNIST), 1000), side)
     model = make_engine(engine, [side * side, hidden, 10], "relu", seed=1)
     optimizer = make_optimizer("adam", model.model.parameters(), 0.01 if engine == "scalar" else 0.003)
-    records, _, _ = train(model, optimizer, train_set, test_set, epochs, 20, seed=1, log=lambda line: None)
-    assert records[-1]["test_accuracy"] > 0.6  # chance is 0.1
+    state, _ = train(model, optimizer, train_set, test_set, epochs, 20, seed=1, log=lambda line: None)
+    assert state.epochs[-1]["test_accuracy"] > 0.6  # chance is 0.1

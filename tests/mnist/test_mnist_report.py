@@ -50,8 +50,73 @@ def test_top_k_and_prediction_caption():
     assert len(text.splitlines()) == 16
     plain = report.format_prediction([0.0] * 49, 7, 7, 3, None)
     assert "true label  3" in plain and "predicted" not in plain
+    unknown = report.format_prediction([0.0] * 49, 7, 7, None, probs, title="mine.png")
+    assert unknown.splitlines()[:3] == ["+-------+  mine.png", "|       |  predicted   2",
+                                        "|       |  top-3       2: 0.600  7: 0.250  1: 0.100"]
 
 
 def test_unicode_detection():
     assert report.can_draw_unicode(io.TextIOWrapper(io.BytesIO(), encoding="utf-8"))
     assert not report.can_draw_unicode(io.TextIOWrapper(io.BytesIO(), encoding="ascii"))
+
+
+losses = st.lists(st.floats(1e-6, 50.0), min_size=1, max_size=300)
+
+
+@settings(max_examples=60, deadline=None)
+@given(values=losses, epochs=st.integers(1, 5), width=st.integers(8, 80), height=st.integers(2, 12),
+       unicode=st.booleans())
+def test_loss_curve_shape(values, epochs, width, height, unicode):
+    lines = report.format_loss_curve(values, epochs, width, height, unicode).splitlines()
+    assert len(lines) == height + 3 and lines[0].startswith(f"training loss by batch, log scale ({len(values)} ")
+    rows, axis = lines[1:height + 1], lines[height + 1]
+    margin = axis.index("└" if unicode else "+")
+    assert all(len(r) <= margin + 1 + width for r in rows) and len(axis) == margin + 1 + width
+    assert axis.count("┴" if unicode else "+") == epochs - 1 + (not unicode)
+    assert lines[-1].split()[:2] == ["epoch", "1"]
+    assert unicode or "\n".join(lines).isascii()
+    # the tallest column is full height, every column shows at least its bottom cell
+    bottom = rows[-1][margin + 1:].ljust(width)
+    assert " " not in bottom
+    assert rows[0][margin + 1:].strip() != ""
+    assert float(rows[0].split()[0]) >= float(rows[-1].split()[0])
+
+
+def _bar_heights(text, height):
+    """Each column's drawn height in eighths, read back off a unicode chart."""
+    rows = text.splitlines()[1:height + 1]
+    margin = text.splitlines()[height + 1].index("└")
+    cells = [r[margin + 1:].ljust(len(text.splitlines()[height + 1]) - margin - 1) for r in rows]
+    return [sum(" ▁▂▃▄▅▆▇█".index(row[c]) for row in cells) for c in range(len(cells[0]))]
+
+
+@settings(max_examples=60, deadline=None)
+@given(values=st.lists(st.floats(1e-3, 10.0), min_size=1, max_size=64))
+def test_loss_curve_bars_keep_the_order_of_the_losses(values):
+    width = 64
+    heights = _bar_heights(report.format_loss_curve(values, 1, width, 6), 6)
+    means = [values[c * len(values) // width] for c in range(width)]  # at most one batch a column
+    for a in range(width):
+        for b in range(width):
+            if means[a] < means[b]:
+                assert heights[a] <= heights[b]
+    assert max(heights) == 6 * 8 and min(heights) >= 1
+
+
+def test_loss_curve_example():
+    text = report.format_loss_curve([2.0, 1.0, 0.5, 0.25], epochs=2, width=8, height=3)
+    assert text.splitlines() == [
+        "training loss by batch, log scale (4 in 8 columns, each the mean of its batches)",
+        " 2.0000 ┤██",
+        "        │████▁▁",  # log scale: 2, 1, 0.5, 0.25 are 24, 16, 9 and 1 eighths high
+        " 0.2500 ┤██████▁▁",
+        "        └────┴───",
+        "         epoch 1",  # no room for the 2
+    ]
+    assert report.format_loss_curve([1.0] * 30, epochs=3, width=30, height=2).splitlines()[-1] == \
+        "         epoch 1   2         3"
+    assert report.format_loss_curve([1.0, 1.0], unicode=False, width=4, height=2).splitlines()[1:] == [
+        " 1.0000 +####", " 1.0000 +####", "        +----", "         epoch 1"]
+    assert report.can_draw_unicode(io.TextIOWrapper(io.BytesIO(), encoding="utf-8"), report.CURVE_CHARACTERS)
+    assert not report.can_draw_unicode(io.TextIOWrapper(io.BytesIO(), encoding="cp437"),
+                                       report.CURVE_CHARACTERS)

@@ -16,7 +16,8 @@ from mnist.cli import main
 
 README = Path(__file__).resolve().parents[2] / "README.md"
 PROMPT = "$ python -m mnist "
-TOKEN = re.compile(r"(\d+(?:\.\d+)?)|([ ░▒▓▄▀█]+)|(.)")
+FILL = " ░▒▓▄▀█▁▂▃▅▆▇"  # digits' and the loss curve's drawing characters
+TOKEN = re.compile(rf"(\d+(?:\.\d+)?)|([{FILL}]+)|(.)")
 
 
 def transcripts():
@@ -29,10 +30,13 @@ def transcripts():
 
 
 def line_pattern(line):
-    """A regex for ``line`` with any number, and any run of spaces or drawing characters, free."""
+    """A regex for ``line`` with any number, and any run of spaces or drawing characters, free
+    (a run at the end may be empty: a chart's row can end early)."""
     parts = []
-    for number, fill, other in TOKEN.findall(line):
-        parts.append(r"\d+(?:\.\d+)?" if number else "[ ░▒▓▄▀█]+" if fill else re.escape(other))
+    tokens = TOKEN.findall(line)
+    for i, (number, fill, other) in enumerate(tokens):
+        end = "*" if i == len(tokens) - 1 else "+"
+        parts.append(r"\d+(?:\.\d+)?" if number else f"[{FILL}]{end}" if fill else re.escape(other))
     return re.compile("".join(parts) + r"\Z")
 
 
@@ -40,12 +44,15 @@ def test_line_pattern_frees_numbers_but_not_words():
     pattern = line_pattern("epoch 1/1  loss 0.2369  test 96.41%")
     assert pattern.match("epoch 3/10 loss 12.5  test 7%")
     assert not pattern.match("epoch 1/1  cost 0.2369  test 96.41%")
+    assert line_pattern("        │██▄▁").match("        │") and not line_pattern("  │█").match("  ┤█")
 
 
 def test_readme_transcripts_match_what_the_commands_print(tmp_path, monkeypatch, capsys):
     shown = list(transcripts())
-    assert [argv[0] for argv, _ in shown] == ["train", "show"], "the README should show train, then show"
+    assert [argv[:2] for argv, _ in shown] == [["train", "--save"], ["show", "model.json"], ["train", "--resume"]], \
+        "the README should show train, then show, then train --resume"
     monkeypatch.setenv("MNIST_DATA", str(write_dataset(tmp_path / "data", n_train=60, n_test=20)))
+    monkeypatch.setenv("COLUMNS", "100")  # the loss curve is as wide as the README's
     monkeypatch.chdir(tmp_path)
     for argv, want in shown:
         assert main(argv) == 0, f"python -m mnist {' '.join(argv)} failed"

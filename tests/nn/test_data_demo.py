@@ -1,10 +1,18 @@
 """Toy datasets (seeded, well formed) and the micrograd demo (100%, reproducible, NaN named)."""
 
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 from hypothesis import given, strategies as st
 
 import nn
 from nn import demo
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @given(st.sampled_from(sorted(nn.data.DATASETS)), st.integers(2, 60), st.integers(0, 2**32))
@@ -54,6 +62,30 @@ def test_nan_loss_names_the_step(monkeypatch):
         X[0][0] = float("nan")
         return X, y
     monkeypatch.setattr(nn.data, "make_moons", poisoned)
-    # relu(nan) is 0.0, so step 0's loss is finite; its NaN gradient poisons the weights for step 1
-    with pytest.raises(FloatingPointError, match="step 1: loss is nan"):
+    # relu(nan) is nan, so the very first loss is NaN and says so (it used to hide behind relu's 0)
+    with pytest.raises(FloatingPointError, match="step 0: loss is nan"):
         demo.train(steps=2, log=None)
+
+
+@pytest.mark.parametrize("argv,words", [
+    (["--steps", "0"], "argument --steps: must be at least 1, got 0"),
+    (["--steps", "ten"], "argument --steps: invalid int value: 'ten'"),
+    (["--stpes", "5"], "unrecognized option --stpes (did you mean --steps?)"),
+    (["extra"], "unexpected argument 'extra'"),
+])
+def test_demo_bad_options_give_one_line(capsys, argv, words):
+    assert demo.main(argv) == 2
+    out, err = capsys.readouterr()
+    assert out == "" and err == f"python -m nn.demo: error: {words}; see python -m nn.demo --help\n"
+
+
+def test_demo_ctrl_c_ends_with_one_line():
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "PYTHONUNBUFFERED": "1"}
+    proc = subprocess.Popen([sys.executable, "-m", "nn.demo", "--steps", "100000"], env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    assert proc.stdout.readline().startswith("MLP(2, [16, 16, 1])")
+    assert proc.stdout.readline().startswith("step   0")  # training has started
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130 and err == "interrupted\n"

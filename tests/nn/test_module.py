@@ -119,7 +119,8 @@ def _snapshot(model):
 @pytest.mark.parametrize("change, message", [
     (lambda sd: sd.pop("layers.1.bias"), "missing key 'layers.1.bias'"),
     (lambda sd: sd.update(extra=[1.0]), "unexpected key 'extra'"),
-    (lambda sd: sd["layers.0.weight"].pop(), "key 'layers.0.weight': expected shape [3, 2], got length 2"),
+    (lambda sd: sd["layers.0.weight"].pop(), "key 'layers.0.weight': expected shape [3, 2], got [2, 2]"),
+    (lambda sd: sd["layers.0.weight"].append([1.0]), "key 'layers.0.weight': expected shape [3, 2], got length 4 on axis 0"),
     (lambda sd: sd["layers.0.weight"][2].append(1.0), "key 'layers.0.weight': at [2]: expected shape [2]"),
     (lambda sd: sd["layers.1.bias"].__setitem__(0, "x"), "key 'layers.1.bias': item 0: expected a number"),
     (lambda sd: sd.__setitem__("layers.1.bias", 1.0), "key 'layers.1.bias': expected a list"),
@@ -146,7 +147,7 @@ def test_load_rejects_bad_files_naming_them(tmp_path):
     before = _snapshot(model)
     for name, content, message in [("cut.json", text[: len(text) // 2], "bad or truncated JSON"),
                                    ("junk.json", "not json at all", "bad or truncated JSON"),
-                                   ("list.json", "[1, 2]", "expected a dict")]:
+                                   ("list.json", "[1, 2]", "expected a JSON object")]:
         (tmp_path / name).write_text(content)
         with pytest.raises(ValueError, match=name) as info:
             model.load(tmp_path / name)
@@ -167,6 +168,9 @@ class _HalfWrite:
 
     def __exit__(self, *exc):
         self.f.close()
+
+    def fileno(self):
+        return self.f.fileno()
 
     def write(self, text):
         self.f.write(text[:5])
