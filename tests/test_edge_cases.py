@@ -18,19 +18,6 @@ from autograd import Tensor, Value, sum as value_sum
 PAGE = pathlib.Path(__file__).resolve().parent.parent / "docs" / "edge-cases.md"
 PATHS = {"both": ("scalar", "fast"), "scalar": ("scalar",), "fast": ("fast",)}
 
-# cells whose fast-path behaviour waits for the kernels branch (NaN/inf through the zero-skipping
-# products, relu, and math.fsum's sums): (expression, path, column) -> what the kernel does today
-_SKIPPED = "1; 0 (0 * x is skipped)"
-PENDING = {
-    ("value(x).relu()", "fast", "nan"): "0; 0 (relu kernel: x if x > 0 else 0)",
-    ("sum(leaf([x, -x]))", "fast", "inf"): "ValueError (math.fsum refuses inf + -inf)",
-    ("sum(leaf([x, -x]))", "fast", "-inf"): "ValueError (math.fsum refuses inf + -inf)",
-    **{(e, "fast", c): _SKIPPED for c in ("nan", "inf", "-inf") for e in (
-        "matmul(const([0, 1]), leaf([x], [1]))", "matmul(leaf([x, 1]), const([0], [1]))",
-        "linear(const([0, 1]), leaf([x, 1]), bias(0))")},
-}
-
-
 class NotOnPath(Exception):
     """The op of a row does not exist on this path."""
 
@@ -185,11 +172,7 @@ def _cases():
     for row in ROWS:
         for path in row["paths"]:
             for column in COLUMNS:
-                marks = []
-                pending = PENDING.get((row["expression"], path, column))
-                if pending:
-                    marks = [pytest.mark.xfail(strict=True, reason=f"kernels branch: today {pending}")]
-                yield pytest.param(row["expression"], path, column, row["cells"][column], marks=marks,
+                yield pytest.param(row["expression"], path, column, row["cells"][column],
                                    id=f"{row['expression']}-{path}-{column}")
 
 
@@ -210,8 +193,6 @@ def test_the_table_covers_every_op_asked_about():
     assert ops == {"add", "sub", "mul", "div", "neg", "pow", "abs", "exp", "log", "sqrt", "tanh", "sigmoid",
                    "relu", "sum", "mean", "matmul", "linear", "softmax", "log_softmax", "cross_entropy", "mse"}
     assert COLUMNS == ["nan", "inf", "-inf", "0", "-1", "1e308"]
-    cells = {(row["expression"], path, column) for row in ROWS for path in row["paths"] for column in COLUMNS}
-    assert set(PENDING) <= cells  # no stale exception to the table
 
 
 def test_no_nan_input_gives_a_number():
