@@ -16,13 +16,13 @@ Then a 1,000,000-node chain: build time, backward time, bytes per node (tracemal
 Run: python benchmarks/bench_micrograd.py [--runs 7] [--chain 1000000]
 """
 
-import argparse
 import math
 import random
 import sys
 
 import autograd
 from autograd import Value
+from autograd.commands import ArgumentParser, run
 
 from _common import alternate, freeing, machine, markdown_table, median, seconds, timed, traced_bytes
 
@@ -275,7 +275,7 @@ def micrograd_depth_limit(high=100_000):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=7, help="timed steps per peer (default 7)")
     parser.add_argument("--chain", type=int, default=1_000_000, help="chain length (default 1,000,000)")
     args = parser.parse_args(argv)
@@ -294,4 +294,4 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(run(main))

@@ -21,7 +21,7 @@ workers table of bench_fast.py measures that on the cores this machine has.
     python benchmarks/bench_parallel_split.py [--workers 1,2,4,8] [--batches 8] [--warmup 100]
 """
 
-import argparse
+import sys
 import os
 import statistics
 import struct
@@ -32,6 +32,7 @@ from bench_fast import BATCH, load
 
 import nn
 from autograd import gc_paused
+from autograd.commands import ArgumentParser, run
 from nn.parallel import Engine, _shard, split
 from nn.shards import Layout, Replica, split_state
 
@@ -112,12 +113,12 @@ def loop_rows(count):
     return statistics.median(times)
 
 
-def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def main(argv=None):
+    parser = ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--workers", default="1,2,4,8", help="worker counts, e.g. 1,2,4,8")
     parser.add_argument("--batches", type=int, default=8, help="timed batches (median)")
     parser.add_argument("--warmup", type=int, default=100, help="training batches before timing")
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     images, labels, source = load(BATCH * (args.warmup + args.batches))
     batches = [(images[k:k + BATCH], labels[k:k + BATCH]) for k in range(0, len(images), BATCH)]
     print(f"data: {source}; MLP 784 -> 128 -> 10, Adam, batch {BATCH}; CPU ms, median of "
@@ -146,4 +147,4 @@ def main():
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(run(main))

@@ -32,6 +32,7 @@ import time
 import autograd
 import nn
 from autograd import Value
+from autograd.commands import ArgumentParser, run
 
 from _common import (alternate, freeing, machine, markdown_table, median, report_run, run_children, seconds,
                      workers_table)
@@ -198,7 +199,7 @@ def workers_run(workers, images, batch=100):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=5, help="timed runs per peer (default 5)")
     parser.add_argument("--images", type=int, default=20, help="images per timed run (default 20)")
     parser.add_argument("--workers", default=",".join(map(str, sorted({1, os.cpu_count() or 1}))),
@@ -223,4 +224,4 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(run(main))

@@ -6,6 +6,7 @@ These time nothing: speed is judged by running the scripts themselves (see the R
 
 import importlib.util
 import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -48,3 +49,26 @@ def test_benchmark_script_runs_and_prints_its_table(script, args, rows, peer):
     assert done.returncode == 0, done.stderr[-2000:]
     for row in rows + [peer]:
         assert row in done.stdout, f"{row!r} missing from:\n{done.stdout}"
+
+
+COMMANDS = [ROOT / "benchmarks" / c[0] for c in CASES] + [ROOT / "docs" / "levels" / "run.py"]
+
+
+@pytest.mark.parametrize("script", COMMANDS, ids=[p.name for p in COMMANDS])
+def test_a_bad_option_gives_one_line_naming_it(script):
+    done = subprocess.run([sys.executable, str(script), "--batchez", "3"], cwd=ROOT, capture_output=True,
+                          text=True, timeout=60, stdin=subprocess.DEVNULL)
+    assert done.returncode == 2 and done.stdout == ""
+    assert len(done.stderr.splitlines()) == 1, done.stderr
+    assert "error: unrecognized option --batchez" in done.stderr and done.stderr.endswith(" --help\n")
+
+
+def test_ctrl_c_in_a_benchmark_ends_with_one_line():
+    proc = subprocess.Popen([sys.executable, "-u", str(ROOT / "benchmarks" / "bench_micrograd.py"), "--runs", "100000"],
+                            cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            stdin=subprocess.DEVNULL,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    assert proc.stdout.readline()  # it has started
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130 and err == "interrupted\n"

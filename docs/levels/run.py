@@ -27,7 +27,6 @@ when the test suite has none it runs the level on generated files (``run_page(..
 generated=True)``), where such a block still runs but its output is not compared.
 """
 
-import argparse
 import contextlib
 import doctest
 import io
@@ -43,6 +42,10 @@ from dataclasses import dataclass, field
 
 LEVELS = pathlib.Path(__file__).resolve().parent
 ROOT = LEVELS.parent.parent
+sys.path.insert(0, str(ROOT))  # the pages import this checkout's autograd and nn
+
+from autograd.commands import ArgumentParser, run  # noqa: E402  (after the line above)
+
 FLAGS = doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE
 FENCE = re.compile(r"^```(\w+)([^\n]*)\n(.*?)^```[ \t]*$", re.S | re.M)
 HEADING = re.compile(r"^(#{1,3}) .+$", re.M)
@@ -245,7 +248,7 @@ def stated_time(path):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(prog="python docs/levels/run.py", description=__doc__.splitlines()[0])
+    parser = ArgumentParser(prog="python docs/levels/run.py", description=__doc__.splitlines()[0])
     parser.add_argument("level", nargs="?", type=int, help="the level's number (1, 2, ...)")
     parser.add_argument("--quick", action="store_true", help="use the smaller sizes the test suite uses")
     parser.add_argument("--list", action="store_true", help="list the levels")
@@ -260,7 +263,6 @@ def main(argv=None):
         return 0
     if args.level not in levels:
         parser.error(f"no level {args.level}; the levels are {', '.join(map(str, levels))}")
-    sys.path.insert(0, str(ROOT))  # the page imports this checkout's autograd and nn
     result = run_page(levels[args.level], quick=args.quick)
     print("\n".join(result.lines).strip("\n"))
     print()
@@ -281,4 +283,4 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(run(main))
