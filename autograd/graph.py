@@ -166,6 +166,15 @@ def _a(x):
     return "None" if x is None else f"a {type(x).__name__}"
 
 
+def _shaped(x):
+    """_a(x), with the shape when x is rows of numbers: "rows of shape (1, 2)"."""
+    if isinstance(x, list) and x and all(isinstance(r, list) for r in x):
+        widths = sorted(set(map(len, x)))
+        return (f"rows of shape ({len(x)}, {widths[0]})" if len(widths) == 1
+                else f"{len(x)} rows of lengths {', '.join(map(str, widths))}")
+    return _a(x)
+
+
 def _count(n, noun):
     return f"{n} {noun}{'' if n == 1 else 's'}"
 
@@ -176,6 +185,6 @@ def _unaddable(node, parent, contribution):
     shape = getattr(parent, "shape", None)
     kind = type(parent).__name__ + (f" of shape {shape}" if shape else "")
     wanted = "rows of the input's shape, or None" if shape else "a number (0.0 where there is no gradient)"
-    return TypeError(f"{_rule(node)}: gave {_a(contribution)} to input "
+    return TypeError(f"{_rule(node)}: gave {_shaped(contribution)} to input "
                      f"{node_name(parent, numbering(node))} (a {kind}), which its grad cannot take; "
                      f"return {wanted}")

@@ -220,6 +220,8 @@ class Tensor(Node):
         """Add a rule's contribution to ``node.grad``; never writes into a list a rule returned."""
         if contribution is None or not node.requires_grad:
             return
+        if len(contribution) != node.shape[0] or set(map(len, contribution)) != {node.shape[1]}:
+            raise TypeError("a contribution of another shape")  # the engine names the op and input
         if node.grad is None:
             # a leaf gets its own copy: a rule may pass the same rows to several parents
             node.grad = contribution if node._parents else [list(r) for r in contribution]

@@ -130,6 +130,42 @@ def run_children(script, counts, runs, args):
     return results
 
 
+def side_by_side(script, n, runs, args):
+    """The machine's ceiling for n workers: ``n`` copies of ``script --child 1`` (the one-process
+    loop) started together, ``runs`` times; returns the median of their images/s added up, over
+    one copy's alone (measured in the same alternation). A run split over n workers can hardly beat
+    this ratio: it is what n cores give n independent Python processes here (less than n where the cores
+    share a physical core, a memory bus or a host's time)."""
+    import json
+    import subprocess
+
+    def once(copies):
+        procs = [subprocess.Popen([sys.executable, script, "--child", "1", *map(str, args)],
+                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                 for _ in range(copies)]
+        total = 0.0
+        for proc in procs:
+            out, err = proc.communicate()
+            if proc.returncode != 0:
+                raise SystemExit(f"{script} --child 1 failed:\n{err[-2000:]}")
+            total += json.loads(out.strip().splitlines()[-1])["images_per_second"]
+        return total
+
+    alone, together = [], []
+    for run in range(runs):
+        for copies in (1, n) if run % 2 == 0 else (n, 1):
+            (alone if copies == 1 else together).append(once(copies))
+    return median(together) / median(alone)
+
+
+def print_ceiling(script, n, runs, child_args):
+    """The line saying what n cores give n separate one-process runs here: no worker count beats it."""
+    if n > 1:
+        ratio = side_by_side(script, n, runs, child_args)
+        print(f"- ceiling: {n} separate one-process runs side by side train {ratio:.2f}x the images/s of one "
+              f"alone (median of {runs}): about the most a run split over {n} workers can reach on this machine")
+
+
 def workers_table(title, results):
     """A markdown table of images/s (median), per core, and the peak memory of all processes
     together, each worker count against the first (normally 1)."""

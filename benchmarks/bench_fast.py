@@ -52,7 +52,7 @@ os.environ.setdefault("MKL_NUM_THREADS", "1")
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 import nn  # noqa: E402
-from _common import report_run, run_children, workers_table  # noqa: E402
+from _common import print_ceiling, report_run, run_children, workers_table  # noqa: E402
 from autograd import Tensor, gc_paused, no_grad  # noqa: E402
 from autograd.commands import ArgumentParser, run  # noqa: E402
 from mnist import load as load_mnist  # noqa: E402
@@ -293,10 +293,11 @@ def main(argv=None):
           f"(median of {args.batches} batches after {args.warmup} warm-up batches)")
     counts = [int(n) for n in args.workers.split(",") if int(n) > 0]
     if counts:
-        results = run_children(os.path.abspath(__file__), counts, args.repeats,
-                               ["--batches", args.batches, "--warmup", args.warmup])
+        child_args = ["--batches", args.batches, "--warmup", args.warmup]
+        results = run_children(os.path.abspath(__file__), counts, args.repeats, child_args)
         print()
         print(workers_table("fast path, worker processes", results))
+        print_ceiling(os.path.abspath(__file__), max(counts), args.repeats, child_args)
         if numpy_times:
             for n, runs in results.items():
                 speed = statistics.median(r["images_per_second"] for r in runs)

@@ -34,8 +34,8 @@ import nn
 from autograd import Value
 from autograd.commands import ArgumentParser, run
 
-from _common import (alternate, freeing, machine, markdown_table, median, report_run, run_children, seconds,
-                     workers_table)
+from _common import (alternate, freeing, machine, markdown_table, median, print_ceiling, report_run,
+                     run_children, seconds, workers_table)
 from bench_micrograd import initial_weights, micrograd_model, micrograd_step, two_moons
 
 TARGET_EPOCH = 30.0  # seconds for 1,000 images
@@ -221,6 +221,7 @@ def main(argv=None):
         print(f"\ndata: {f'MNIST ({folder}), a balanced sample' if folder else 'synthetic (set MNIST_DATA for MNIST)'}\n")
         print(workers_table(f"MLP 784-32-10, Adam, batch 100, one epoch of {args.subset:,} images, "
                             f"worker processes", results))
+        print_ceiling(os.path.abspath(__file__), max(counts), args.repeats, ["--subset", args.subset])
 
 
 if __name__ == "__main__":

@@ -16,14 +16,13 @@ Nothing else is needed: the batch order of an epoch is a function of the seed an
 (see ``train.py``), and the training set is chosen again from the config.
 """
 
-import json
 import math
 import os
 import signal
 import threading
 from contextlib import contextmanager
 
-from nn.saving import FORMAT as MODEL_FORMAT, OLD_FORMATS
+from nn.saving import FORMAT as MODEL_FORMAT, OLD_FORMATS, json_object
 
 from .engines import schedule_name
 from .errors import DataError
@@ -100,13 +99,9 @@ def _read_json(path):
     except OSError as e:
         raise DataError(f"{path}: cannot read the checkpoint ({e.strerror or e})") from None
     try:
-        obj = json.loads(data)
-    except (ValueError, RecursionError) as e:  # UnicodeDecodeError is a ValueError too
-        raise DataError(f"{path}: not a checkpoint (bad or truncated JSON: "
-                        f"{e or 'nested too deeply'})") from None
-    if not isinstance(obj, dict):
-        raise DataError(f"{path}: not a checkpoint (expected a JSON object)")
-    return obj
+        return json_object(data, path, "checkpoint")
+    except ValueError as e:
+        raise DataError(str(e)) from None
 
 
 def read_checkpoint(path):

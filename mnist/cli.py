@@ -373,7 +373,7 @@ def _train(parser, args):
     print(f"training on the {args.engine} engine: {' -> '.join(map(str, sizes))} "
           f"({args.activation}), {args.optimizer} lr {args.lr:g}{_schedule_words(args, per_epoch)}, "
           f"{len(train_set)} training images {side}x{side}, batch {args.batch_size}, "
-          f"{args.epochs} epoch(s), seed {args.seed}")
+          f"{args.epochs} epoch(s), seed {args.seed}, {args.workers} worker(s)")
     if args.engine == "scalar" and len(train_set) * side * side > 5000 * 784:
         print("note: the scalar engine builds one node per multiply and trains tens of images per "
               "second; for a quick run try --train-size 1000 --hidden 32 (or --image-size 14)")

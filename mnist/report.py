@@ -152,10 +152,9 @@ def format_loss_curve(losses, epochs=1, width=64, height=8, unicode=True):
     for s in starts[1:]:
         axis[s] = box["tick"]
     lines.append(" " * (margin + 1) + box["corner"] + "".join(axis))
-    labels = ""
+    labels = ""  # each epoch's number under its start; one that would touch the last is left out
     for e, s in enumerate(starts, 1):
-        text = f"epoch {e}" if e == 1 else str(e)
         if s >= len(labels):
-            labels = labels.ljust(s) + text + " "
-    lines.append((" " * (margin + 2) + labels).rstrip())
+            labels = labels.ljust(s) + f"{e} "
+    lines.append((f"{'epoch':>{margin}}  " + labels).rstrip())
     return "\n".join(lines)

@@ -24,7 +24,7 @@ import threading
 from . import safetensors_format
 
 __all__ = ["FORMAT", "read_model", "write_model", "atomic_file", "write_atomic", "write_json_atomic",
-           "new_file_mode"]
+           "new_file_mode", "json_object"]
 
 FORMAT = "puregrad-model"
 OLD_FORMATS = ("puregrad-mnist-model",)  # what mnist train --save wrote before: same fields
@@ -57,14 +57,7 @@ def read_model(path):
     if _is_safetensors(path):
         state, metadata = safetensors_format.decode(data, name=path)
         return state, _config_from_metadata(path, metadata)
-    try:
-        obj = json.loads(data)
-    except (ValueError, RecursionError) as e:  # JSONDecodeError and UnicodeDecodeError are ValueErrors
-        raise ValueError(f"{path}: not a valid model file (bad or truncated JSON: "
-                         f"{e or 'nested too deeply'})") from None
-    if not isinstance(obj, dict):
-        raise ValueError(f"{path}: not a model file (expected a JSON object, got "
-                         f"{type(obj).__name__})")
+    obj = json_object(data, path, "model file")
     kind = obj.get("format")
     if not isinstance(kind, str):
         return obj, {}  # a bare state dict
@@ -74,6 +67,18 @@ def read_model(path):
     if not isinstance(config, dict) or not isinstance(state, dict):
         raise ValueError(f"{path}: the model file lacks its config or state_dict object")
     return state, config
+
+
+def json_object(data, path, what):
+    """The JSON object in the bytes ``data`` read from ``path``; ValueError naming the file and
+    saying it is not a ``what`` (a model file, a checkpoint) when it is not one."""
+    try:
+        obj = json.loads(data)
+    except (ValueError, RecursionError) as e:  # JSONDecodeError and UnicodeDecodeError are ValueErrors
+        raise ValueError(f"{path}: not a {what} (bad or truncated JSON: {e or 'nested too deeply'})") from None
+    if not isinstance(obj, dict):
+        raise ValueError(f"{path}: not a {what} (expected a JSON object, got {type(obj).__name__})")
+    return obj
 
 
 def _config_from_metadata(path, metadata):

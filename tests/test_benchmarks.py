@@ -20,11 +20,19 @@ def has(module):
     return importlib.util.find_spec(module) is not None
 
 
+def has_commit(rev):
+    try:
+        return subprocess.run(["git", "cat-file", "-e", f"{rev}^{{commit}}"], cwd=ROOT, capture_output=True).returncode == 0
+    except OSError:
+        return False
+
+
 CASES = [
     ("bench_fast.py", ["--batches", "1", "--warmup", "1", "--scalar-images", "1", "--kernels",
                        "--workers", "1,2", "--repeats", "1"],
      ["| math.dist identity, column norms known |", "| puregrad fast path (Tensor) |",
       "| puregrad scalar engine (Value), 1 images |", "| fast path, worker processes |", "\n| 2 | ",
+      "- ceiling: 2 separate one-process runs side by side train ",
       *(["- 2 worker(s): "] if has("numpy") else [])],
      "| numpy float64, 1 thread |" if has("numpy") else "numpy is not installed: skipping the numpy column"),
     ("bench_parallel_split.py", ["--workers", "1,2", "--batches", "1", "--warmup", "1"],
@@ -36,8 +44,10 @@ CASES = [
     ("bench_scalar_nn.py", ["--runs", "1", "--images", "1", "--workers", "1,2", "--subset", "4",
                             "--repeats", "1"],
      ["| puregrad nn, cross-entropy, Adam |", "skipping zero inputs:", "one epoch of 4 images, worker processes",
-      "\n| 2 | "],
+      "\n| 2 | ", "- ceiling: 2 separate one-process runs side by side train "],
      "| micrograd, MSE one-hot, SGD |" if has("micrograd") else "micrograd: not installed"),
+    ("bench_kernels_ab.py", ["--batches", "2", "--warmup", "1"], [],
+     "| this checkout |" if has_commit("4c5bc0c") else "cannot read autograd/kernels.py at 4c5bc0c"),
 ]
 
 

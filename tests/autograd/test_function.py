@@ -209,6 +209,10 @@ def test_a_forward_that_returns_a_node_is_refused():
     (lambda: Tensor([[1.0, 2.0], [3.0, 4.0]], "t", requires_grad=True),
      lambda g: [v for row in g for v in row], r"gave a list to input t \(a Tensor of shape \(2, 2\)\)"),
     (lambda: Tensor([[1.0]], "t", requires_grad=True), lambda g: 2.0, r"gave a float to input t \(a Tensor"),
+    (lambda: Tensor([[1.0, 2.0], [3.0, 4.0]], "t", requires_grad=True), lambda g: g[:1],
+     r"gave rows of shape \(1, 2\) to input t \(a Tensor of shape \(2, 2\)\)"),
+    (lambda: Tensor([[1.0, 2.0], [3.0, 4.0]], "t", requires_grad=True), lambda g: [g[0], g[1][:1]],
+     r"gave 2 rows of lengths 1, 2 to input t \(a Tensor of shape \(2, 2\)\)"),
 ])
 def test_a_contribution_the_input_cannot_take_is_named(make_input, contribution, message):
     Op = _op(lambda ctx, a: a, lambda ctx, grad: (contribution(grad),))

@@ -291,7 +291,7 @@ def _edit(path, change):
 BAD = [
     ("truncated", lambda p: p.write_text(p.read_text()[:500]), "not a checkpoint (bad or truncated JSON"),
     ("empty", lambda p: p.write_text(""), "not a checkpoint (bad or truncated JSON"),
-    ("a list", lambda p: p.write_text("[1, 2]"), "not a checkpoint (expected a JSON object)"),
+    ("a list", lambda p: p.write_text("[1, 2]"), "not a checkpoint (expected a JSON object, got list)"),
     ("foreign", lambda p: p.write_text('{"hello": 1}'), 'not a checkpoint (no "format"'),
     ("model file", lambda p: p.write_text((p.parent / "m.json").read_text()), "a model file, not a checkpoint"),
     ("version", lambda p: _edit(p, lambda o: o.update(version=2)), "checkpoint version 2"),

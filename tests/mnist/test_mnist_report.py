@@ -1,6 +1,7 @@
 """Reports: accuracy, the confusion matrix table, and digits drawn as text."""
 
 import io
+import re
 
 from hypothesis import given, settings, strategies as st
 
@@ -111,12 +112,25 @@ def test_loss_curve_example():
         "        │████▁▁",  # log scale: 2, 1, 0.5, 0.25 are 24, 16, 9 and 1 eighths high
         " 0.2500 ┤██████▁▁",
         "        └────┴───",
-        "         epoch 1",  # no room for the 2
+        "  epoch  1   2",
     ]
     assert report.format_loss_curve([1.0] * 30, epochs=3, width=30, height=2).splitlines()[-1] == \
-        "         epoch 1   2         3"
+        "  epoch  1         2         3"
     assert report.format_loss_curve([1.0, 1.0], unicode=False, width=4, height=2).splitlines()[1:] == [
-        " 1.0000 +####", " 1.0000 +####", "        +----", "         epoch 1"]
+        " 1.0000 +####", " 1.0000 +####", "        +----", "  epoch  1"]
     assert report.can_draw_unicode(io.TextIOWrapper(io.BytesIO(), encoding="utf-8"), report.CURVE_CHARACTERS)
     assert not report.can_draw_unicode(io.TextIOWrapper(io.BytesIO(), encoding="cp437"),
                                        report.CURVE_CHARACTERS)
+
+
+@given(st.integers(1, 21), st.integers(16, 64))
+def test_every_epoch_is_numbered_under_its_start_when_there_is_room(epochs, width):
+    lines = report.format_loss_curve([1.0] * (epochs * 3), epochs=epochs, width=width, height=2).splitlines()
+    axis, labels = lines[-2], lines[-1]
+    assert labels.startswith("  epoch  1")
+    shown = {int(m.group()): m.start() for m in re.finditer(r"\d+", labels)}
+    for e, at in shown.items():  # a number is right under its epoch's tick (the first under its first column)
+        at_start = 9 + (e - 1) * width // epochs  # the margin " 1.0000 └" is 9 wide
+        assert at == at_start and (e == 1 or axis[at_start] == "┴")
+    if width // epochs >= len(str(epochs)) + 1:  # room for every number and a space
+        assert sorted(shown) == list(range(1, epochs + 1))
