@@ -75,3 +75,28 @@ def test_python_blocks_are_checked_sessions(path):
     if path in PAGES:  # fence options (```pycon size-dependent) mean something only on a level's page
         assert not re.search(r"^```pycon[ \t]+\S", text, re.M), (
             f"{path.name}: a ```pycon block with options would not be run here; write ```pycon")
+
+
+FENCED = re.compile(r"^```.*?^```", re.S | re.M)
+LINK = re.compile(r"\]\(([^)\s]+)\)")
+
+
+def _anchors(path):
+    """The #anchors GitHub gives a page's headings: lower case, punctuation dropped, spaces as -."""
+    text = FENCED.sub("", path.read_text(encoding="utf-8"))
+    return {re.sub(r"[^\w\- ]", "", h.strip().lower()).replace(" ", "-")
+            for h in re.findall(r"^#{1,6} (.+)$", text, re.M)}
+
+
+@pytest.mark.parametrize("path", ALL_PAGES, ids=lambda p: str(p.relative_to(ROOT)))
+def test_every_relative_link_and_anchor_resolves(path):
+    text = FENCED.sub("", path.read_text(encoding="utf-8"))
+    broken = []
+    for target in LINK.findall(text):
+        if re.match(r"[a-z]+:", target):  # https:, mailto: ...
+            continue
+        file, _, anchor = target.partition("#")
+        dest = (path.parent / file).resolve() if file else path
+        if not dest.exists() or (anchor and dest.suffix == ".md" and anchor not in _anchors(dest)):
+            broken.append(target)
+    assert not broken, f"{path.name}: links that lead nowhere: {broken}"
