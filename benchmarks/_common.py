@@ -112,21 +112,32 @@ def report_run(engine, optimizer, workers, timed):
     print(json.dumps({"images_per_second": speed, "peak_bytes": peak, "start_seconds": started}))
 
 
+def _start_child(script, n, args):
+    """``script --child n *args`` started, its output piped."""
+    import subprocess
+
+    return subprocess.Popen([sys.executable, script, "--child", str(n), *map(str, args)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def _child_result(script, n, proc):
+    """The JSON object a child started by ``_start_child`` prints as its last line."""
+    import json
+
+    out, err = proc.communicate()
+    if proc.returncode != 0:
+        raise SystemExit(f"{script} --child {n} failed:\n{err[-2000:]}")
+    return json.loads(out.strip().splitlines()[-1])
+
+
 def run_children(script, counts, runs, args):
     """Run ``script --child N *args`` for each worker count N, ``runs`` times, alternating the
     order every run (so the shared machine's noise falls on every count alike); each child
     prints a JSON object as its last line. Returns N -> list of those objects."""
-    import json
-    import subprocess
-
     results = {n: [] for n in counts}
     for run in range(runs):
         for n in counts if run % 2 == 0 else counts[::-1]:
-            done = subprocess.run([sys.executable, script, "--child", str(n), *map(str, args)],
-                                  capture_output=True, text=True)
-            if done.returncode != 0:
-                raise SystemExit(f"{script} --child {n} failed:\n{done.stderr[-2000:]}")
-            results[n].append(json.loads(done.stdout.strip().splitlines()[-1]))
+            results[n].append(_child_result(script, n, _start_child(script, n, args)))
     return results
 
 
@@ -136,20 +147,9 @@ def side_by_side(script, n, runs, args):
     one copy's alone (measured in the same alternation). A run split over n workers can hardly beat
     this ratio: it is what n cores give n independent Python processes here (less than n where the cores
     share a physical core, a memory bus or a host's time)."""
-    import json
-    import subprocess
-
     def once(copies):
-        procs = [subprocess.Popen([sys.executable, script, "--child", "1", *map(str, args)],
-                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-                 for _ in range(copies)]
-        total = 0.0
-        for proc in procs:
-            out, err = proc.communicate()
-            if proc.returncode != 0:
-                raise SystemExit(f"{script} --child 1 failed:\n{err[-2000:]}")
-            total += json.loads(out.strip().splitlines()[-1])["images_per_second"]
-        return total
+        procs = [_start_child(script, 1, args) for _ in range(copies)]  # all running before any is read
+        return sum(_child_result(script, 1, proc)["images_per_second"] for proc in procs)
 
     alone, together = [], []
     for run in range(runs):
@@ -159,7 +159,7 @@ def side_by_side(script, n, runs, args):
 
 
 def print_ceiling(script, n, runs, child_args):
-    """The line saying what n cores give n separate one-process runs here: no worker count beats it."""
+    """The line saying what n cores give n separate one-process runs here: about the most n workers reach."""
     if n > 1:
         ratio = side_by_side(script, n, runs, child_args)
         print(f"- ceiling: {n} separate one-process runs side by side train {ratio:.2f}x the images/s of one "

@@ -90,6 +90,18 @@ def load(count):
     return images, labels, "synthetic MNIST-like (set MNIST_DATA for real MNIST)"
 
 
+def batched(images, labels):
+    """(images, labels) of BATCH each, in order."""
+    return [(images[k:k + BATCH], labels[k:k + BATCH]) for k in range(0, len(images), BATCH)]
+
+
+def fast_step(model, opt, x, y):
+    """One training step of the benchmark's model on a batch: forward, loss, backward, update."""
+    opt.zero_grad()
+    nn.cross_entropy(model(Tensor(x)), y).backward()
+    opt.step()
+
+
 def median_time(fn, runs):
     times = []
     for _ in range(runs):
@@ -105,11 +117,7 @@ def bench_fast(batches, runs, warmup):
     it = iter(batches)
 
     def train():
-        x, y = next(it)
-        opt.zero_grad()
-        loss = nn.cross_entropy(model(Tensor(x)), y)
-        loss.backward()
-        opt.step()
+        fast_step(model, opt, *next(it))
 
     def infer():
         with no_grad():
@@ -264,7 +272,7 @@ def main(argv=None):
     parser.add_argument("--child", type=int, help=argparse.SUPPRESS)  # one workers-table run
     args = parser.parse_args(argv)
     images, labels, source = load(BATCH * (args.warmup + args.batches))
-    batches = [(images[k:k + BATCH], labels[k:k + BATCH]) for k in range(0, len(images), BATCH)]
+    batches = batched(images, labels)
     if args.child:
         return bench_workers(args.child, batches, args.batches, args.warmup)
     nonzero = sum(v != 0 for img in images for v in img) / (784 * len(images))

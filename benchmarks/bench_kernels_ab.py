@@ -20,14 +20,14 @@ import subprocess
 import sys
 import time
 
-sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, ROOT)
 
 import nn  # noqa: E402
-from autograd import Tensor, gc_paused, kernels  # noqa: E402
+from autograd import gc_paused, kernels  # noqa: E402
 from autograd.commands import ArgumentParser, run  # noqa: E402
-from bench_fast import BATCH, load  # noqa: E402
+from bench_fast import BATCH, batched, fast_step, load  # noqa: E402
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BASE = "4c5bc0c"  # main before the accurate dot products
 
 
@@ -64,7 +64,7 @@ def main(argv=None):
     if missing:
         print(f"not in {args.base}'s kernels, so this checkout's run in both: {', '.join(missing)}")
     images, labels, source = load(BATCH * (args.warmup + 2 * args.batches))
-    batches = [(images[k:k + BATCH], labels[k:k + BATCH]) for k in range(0, len(images), BATCH)]
+    batches = batched(images, labels)
     model = nn.fast_mlp(784, [128, 10], init="he", rng=0)
     opt = nn.Adam(model.parameters(), lr=1e-3)
     times = {name: [] for name in variants}
@@ -76,10 +76,7 @@ def main(argv=None):
                 for fn_name, fn in variants[name].items():
                     setattr(kernels, fn_name, fn)
                 start = time.perf_counter()
-                opt.zero_grad()
-                loss = nn.cross_entropy(model(Tensor(x)), y)
-                loss.backward()
-                opt.step()
+                fast_step(model, opt, x, y)
                 if i >= args.warmup:
                     times[name].append(time.perf_counter() - start)
     finally:

@@ -28,7 +28,7 @@ import struct
 import time
 
 from _common import markdown_table
-from bench_fast import BATCH, load
+from bench_fast import BATCH, batched, load
 
 import nn
 from autograd import gc_paused
@@ -120,7 +120,7 @@ def main(argv=None):
     parser.add_argument("--warmup", type=int, default=100, help="training batches before timing")
     args = parser.parse_args(argv)
     images, labels, source = load(BATCH * (args.warmup + args.batches))
-    batches = [(images[k:k + BATCH], labels[k:k + BATCH]) for k in range(0, len(images), BATCH)]
+    batches = batched(images, labels)
     print(f"data: {source}; MLP 784 -> 128 -> 10, Adam, batch {BATCH}; CPU ms, median of "
           f"{args.batches} batches after {args.warmup} warm-up batches, the set-ups taking turns\n")
     rows_ms = loop_rows(args.batches)
