@@ -112,7 +112,7 @@ class Node:
         unless asked; puregrad keeps them so that a learner can look). Iterative: any depth works.
         """
         with gc_paused():
-            collections.deque(self._steps(grad), maxlen=0)
+            collections.deque(self._steps(grad, pause=False), maxlen=0)
 
     def backward_steps(self, grad: Any = None) -> Iterator[Step]:
         """The backward pass one chain-rule step at a time: yields a ``Step`` per interior node.
@@ -123,12 +123,13 @@ class Node:
         numbers = {n: i for i, n in enumerate(topological_order(self))}  # names for the steps
         return (Step(node, g, contributions, numbers) for node, g, contributions in self._steps(grad))
 
-    def _steps(self, grad):
+    def _steps(self, grad, pause=True):
+        """The pass as ``backprop``'s generator, through this thread's watchers (who see each step)."""
         cls = type(self)
-        steps = backprop(self, self._seed(grad), cls._empty_grad, cls._accumulate)
-        if _mode.changed:
-            for watcher in _mode.current()[1]:
-                steps = watcher.backward(steps)
+        watchers = _mode.current()[1] if _mode.changed else ()
+        steps = backprop(self, self._seed(grad), cls._empty_grad, cls._accumulate, pause or bool(watchers))
+        for watcher in watchers:
+            steps = watcher.backward(steps)
         return steps
 
     def zero_grad(self) -> None:

@@ -1,5 +1,6 @@
 """Small helpers the benchmark scripts share: timing, peers in alternation, markdown tables."""
 
+import argparse
 import gc
 import platform
 import statistics
@@ -37,6 +38,30 @@ def alternate(peers, runs):
         for name in names if run % 2 == 0 else names[::-1]:
             results[name].append(timed(peers[name]))
     return results
+
+
+def at_least(low):
+    """An argparse type: a whole number >= ``low``, or argparse's one-line error saying which."""
+    def count(text):
+        try:
+            n = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+        if n < low:
+            raise argparse.ArgumentTypeError(f"must be at least {low}, got {n}")
+        return n
+    return count
+
+
+def worker_list(text):
+    """An argparse type: worker counts "1,2,4" as [1, 2, 4] (0 alone, or none: an empty list)."""
+    try:
+        counts = [int(n) for n in text.split(",") if n.strip()]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected worker counts like 1,2, got {text!r}") from None
+    if any(n < 0 for n in counts):
+        raise argparse.ArgumentTypeError(f"worker counts cannot be negative, got {text!r}")
+    return [n for n in counts if n > 0]
 
 
 def median(xs):

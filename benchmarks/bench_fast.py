@@ -52,7 +52,7 @@ os.environ.setdefault("MKL_NUM_THREADS", "1")
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 import nn  # noqa: E402
-from _common import print_ceiling, report_run, run_children, workers_table  # noqa: E402
+from _common import at_least, print_ceiling, report_run, run_children, worker_list, workers_table  # noqa: E402
 from autograd import Tensor, gc_paused, no_grad  # noqa: E402
 from autograd.commands import ArgumentParser, run  # noqa: E402
 from mnist import load as load_mnist  # noqa: E402
@@ -259,16 +259,16 @@ def bench_dot_strategies(batch, runs):
 
 def main(argv=None):
     parser = ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--batches", type=int, default=8, help="timed batches per measurement (median)")
-    parser.add_argument("--warmup", type=int, default=100,
+    parser.add_argument("--batches", type=at_least(1), default=8, help="timed batches per measurement (median)")
+    parser.add_argument("--warmup", type=at_least(0), default=100,
                         help="training batches before timing: a fresh model's first batches run 20-30%% faster "
                              "than an epoch's (memory not yet scattered by earlier steps)")
-    parser.add_argument("--scalar-images", type=int, default=2, help="images for the scalar engine (0: no scalar row)")
+    parser.add_argument("--scalar-images", type=at_least(0), default=2, help="images for the scalar engine (0: no scalar row)")
     parser.add_argument("--kernels", action="store_true", help="also compare dot-product strategies")
-    parser.add_argument("--workers", default=",".join(map(str, sorted({1, os.cpu_count() or 1}))),
+    parser.add_argument("--workers", type=worker_list, default=",".join(map(str, sorted({1, os.cpu_count() or 1}))),
                         help="worker counts for the workers table, e.g. 1,2 (default 1 and the cores); "
                              "0 for none")
-    parser.add_argument("--repeats", type=int, default=3, help="runs per worker count (median)")
+    parser.add_argument("--repeats", type=at_least(1), default=3, help="runs per worker count (median)")
     parser.add_argument("--child", type=int, help=argparse.SUPPRESS)  # one workers-table run
     args = parser.parse_args(argv)
     images, labels, source = load(BATCH * (args.warmup + args.batches))
@@ -299,7 +299,7 @@ def main(argv=None):
         print(f"| {name} | {train:,.0f} | {infer_text} | {ratio} |")
     print(f"\ntargets: fast path train >= 850 images/s, inference >= 2,300 images/s "
           f"(median of {args.batches} batches after {args.warmup} warm-up batches)")
-    counts = [int(n) for n in args.workers.split(",") if int(n) > 0]
+    counts = args.workers
     if counts:
         child_args = ["--batches", args.batches, "--warmup", args.warmup]
         results = run_children(os.path.abspath(__file__), counts, args.repeats, child_args)

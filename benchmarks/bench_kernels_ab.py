@@ -26,6 +26,7 @@ sys.path.insert(0, ROOT)
 import nn  # noqa: E402
 from autograd import gc_paused, kernels  # noqa: E402
 from autograd.commands import ArgumentParser, run  # noqa: E402
+from _common import at_least  # noqa: E402
 from bench_fast import BATCH, batched, fast_step, load  # noqa: E402
 
 BASE = "4c5bc0c"  # main before the accurate dot products
@@ -51,8 +52,8 @@ def functions(module):
 def main(argv=None):
     parser = ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--base", default=BASE, help=f"the commit to compare against (default {BASE})")
-    parser.add_argument("--batches", type=int, default=60, help="timed batches per variant (default 60)")
-    parser.add_argument("--warmup", type=int, default=40, help="untimed batches first (default 40)")
+    parser.add_argument("--batches", type=at_least(1), default=60, help="timed batches per variant (default 60)")
+    parser.add_argument("--warmup", type=at_least(0), default=40, help="untimed batches first (default 40)")
     args = parser.parse_args(argv)
     old, why = kernels_at(args.base)
     if old is None:

@@ -24,7 +24,7 @@ import autograd
 from autograd import Value
 from autograd.commands import ArgumentParser, run
 
-from _common import alternate, freeing, machine, markdown_table, median, seconds, timed, traced_bytes
+from _common import alternate, at_least, freeing, machine, markdown_table, median, seconds, timed, traced_bytes
 
 SIZES = (2, 16, 16, 1)
 
@@ -210,8 +210,9 @@ def mlp_table(runs, lr=0.1):
     print(f"\npuregrad / minimal engine, one node per op: {ratio(ours, floor, 'paused', 'paused'):.2f}x "
           f"with the collector paused, {ratio(ours, floor, 'on', 'on'):.2f}x with it on (target <= 1.2x; "
           f"medians of {runs} per-run ratios)")
-    print(f"fused neurons: {ratio(ours, 'puregrad, fused neurons', 'paused', 'paused'):.2f}x faster than "
-          "one node per op (collector paused)")
+    fused = ratio(ours, 'puregrad, fused neurons', 'paused', 'paused')
+    how = f"{fused:.2f}x faster" if fused >= 1 else f"{1 / fused:.2f}x slower"
+    print(f"fused neurons: {how} than one node per op (collector paused)")
     losses = [[loss for _, loss in results[name, "on"]] for name in steps]
     worst = max(abs(a - b) / max(abs(b), 1e-12) for other in losses[1:] for a, b in zip(other, losses[0]))
     print(f"same loss in every peer: {'yes' if worst < 1e-9 else 'NO'} (first {losses[0][0]:.12f}; "
@@ -276,11 +277,14 @@ def micrograd_depth_limit(high=100_000):
 
 def main(argv=None):
     parser = ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--runs", type=int, default=7, help="timed steps per peer (default 7)")
-    parser.add_argument("--chain", type=int, default=1_000_000, help="chain length (default 1,000,000)")
+    parser.add_argument("--runs", type=at_least(1), default=7, help="timed steps per peer (default 7)")
+    parser.add_argument("--chain", type=at_least(0), default=1_000_000,
+                        help="chain length (default 1,000,000; 0 skips the chain)")
     args = parser.parse_args(argv)
     print(machine(), "\n")
     mlp_table(args.runs)
+    if args.chain == 0:
+        return
     print()
     chain_table(args.chain)
     try:

@@ -27,7 +27,7 @@ import statistics
 import struct
 import time
 
-from _common import markdown_table
+from _common import at_least, markdown_table, worker_list
 from bench_fast import BATCH, batched, load
 
 import nn
@@ -115,9 +115,9 @@ def loop_rows(count):
 
 def main(argv=None):
     parser = ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--workers", default="1,2,4,8", help="worker counts, e.g. 1,2,4,8")
-    parser.add_argument("--batches", type=int, default=8, help="timed batches (median)")
-    parser.add_argument("--warmup", type=int, default=100, help="training batches before timing")
+    parser.add_argument("--workers", type=worker_list, default="1,2,4,8", help="worker counts, e.g. 1,2,4,8")
+    parser.add_argument("--batches", type=at_least(1), default=8, help="timed batches (median)")
+    parser.add_argument("--warmup", type=at_least(0), default=100, help="training batches before timing")
     args = parser.parse_args(argv)
     images, labels, source = load(BATCH * (args.warmup + args.batches))
     batches = batched(images, labels)
@@ -125,7 +125,7 @@ def main(argv=None):
           f"{args.batches} batches after {args.warmup} warm-up batches, the set-ups taking turns\n")
     rows_ms = loop_rows(args.batches)
     plain = OneProcess()
-    shares = {int(n): Share(int(n)) for n in args.workers.split(",")}
+    shares = {n: Share(n) for n in args.workers}
     with gc_paused():  # batch by batch, every set-up in turn: the machine's noise falls on all alike
         for i, (x, y) in enumerate(batches):
             for runner in [plain, *shares.values()][::1 if i % 2 else -1]:

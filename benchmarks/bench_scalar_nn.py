@@ -34,8 +34,8 @@ import nn
 from autograd import Value
 from autograd.commands import ArgumentParser, run
 
-from _common import (alternate, freeing, machine, markdown_table, median, print_ceiling, report_run,
-                     run_children, seconds, workers_table)
+from _common import (alternate, at_least, freeing, machine, markdown_table, median, print_ceiling,
+                     report_run, run_children, seconds, worker_list, workers_table)
 from bench_micrograd import initial_weights, micrograd_model, micrograd_step, two_moons
 
 TARGET_EPOCH = 30.0  # seconds for 1,000 images
@@ -200,12 +200,12 @@ def workers_run(workers, images, batch=100):
 
 def main(argv=None):
     parser = ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--runs", type=int, default=5, help="timed runs per peer (default 5)")
-    parser.add_argument("--images", type=int, default=20, help="images per timed run (default 20)")
-    parser.add_argument("--workers", default=",".join(map(str, sorted({1, os.cpu_count() or 1}))),
+    parser.add_argument("--runs", type=at_least(1), default=5, help="timed runs per peer (default 5)")
+    parser.add_argument("--images", type=at_least(1), default=20, help="images per timed run (default 20)")
+    parser.add_argument("--workers", type=worker_list, default=",".join(map(str, sorted({1, os.cpu_count() or 1}))),
                         help="worker counts for the workers table, e.g. 1,2 (default 1 and the cores); 0 for none")
-    parser.add_argument("--subset", type=int, default=1000, help="images in the workers table's epoch")
-    parser.add_argument("--repeats", type=int, default=3, help="runs per worker count (median)")
+    parser.add_argument("--subset", type=at_least(1), default=1000, help="images in the workers table's epoch")
+    parser.add_argument("--repeats", type=at_least(1), default=3, help="runs per worker count (median)")
     parser.add_argument("--child", type=int, help=argparse.SUPPRESS)  # one workers-table run
     args = parser.parse_args(argv)
     if args.child:
@@ -214,7 +214,7 @@ def main(argv=None):
     demo_table(args.runs)
     print()
     mnist_table(args.runs, args.images)
-    counts = [int(n) for n in args.workers.split(",") if int(n) > 0]
+    counts = args.workers
     if counts:
         results = run_children(os.path.abspath(__file__), counts, args.repeats, ["--subset", args.subset])
         folder = os.environ.get("MNIST_DATA")

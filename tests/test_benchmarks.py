@@ -73,6 +73,21 @@ def test_a_bad_option_gives_one_line_naming_it(script):
     assert "error: unrecognized option --batchez" in done.stderr and done.stderr.endswith(" --help\n")
 
 
+@pytest.mark.parametrize("script, option, value, message", [
+    ("bench_micrograd.py", "--runs", "0", "argument --runs: must be at least 1, got 0"),
+    ("bench_micrograd.py", "--chain", "-1", "argument --chain: must be at least 0, got -1"),
+    ("bench_fast.py", "--workers", "1,x", "argument --workers: expected worker counts like 1,2, got '1,x'"),
+    ("bench_scalar_nn.py", "--images", "ten", "argument --images: expected a whole number, got 'ten'"),
+    ("bench_parallel_split.py", "--workers", "-2", "argument --workers: worker counts cannot be negative"),
+    ("bench_kernels_ab.py", "--batches", "0", "argument --batches: must be at least 1, got 0"),
+])
+def test_a_count_out_of_range_gives_one_line_naming_it(script, option, value, message):
+    done = subprocess.run([sys.executable, str(ROOT / "benchmarks" / script), option, value], cwd=ROOT,
+                          capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL)
+    assert done.returncode == 2 and done.stdout == "" and len(done.stderr.splitlines()) == 1, done.stderr
+    assert message in done.stderr
+
+
 def test_ctrl_c_in_a_benchmark_ends_with_one_line():
     proc = subprocess.Popen([sys.executable, "-u", str(ROOT / "benchmarks" / "bench_micrograd.py"), "--runs", "100000"],
                             cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
