@@ -117,9 +117,10 @@ def peak_bytes(pids):
 
 
 def report_run(engine, optimizer, workers, timed):
-    """The child's side of ``run_children``: ``timed(engine, optimizer)`` returns images/s, run on
-    ``workers`` processes (``nn.parallel.DataParallel`` when more than one: the same engine
-    interface); prints the JSON line with that speed, the peak memory and the start-up time."""
+    """The child's side of ``run_children``: ``timed(engine, optimizer)`` returns images/s (or a
+    dict with "images_per_second" and any other figures measured alongside), run on ``workers``
+    processes (``nn.parallel.DataParallel`` when more than one: the same engine interface);
+    prints the JSON line with that speed, the peak memory and the start-up time."""
     import json
     import os
 
@@ -134,7 +135,8 @@ def report_run(engine, optimizer, workers, timed):
     finally:
         if run:
             run.close()
-    print(json.dumps({"images_per_second": speed, "peak_bytes": peak, "start_seconds": started}))
+    figures = speed if isinstance(speed, dict) else {"images_per_second": speed}
+    print(json.dumps({**figures, "peak_bytes": peak, "start_seconds": started}))
 
 
 def _start_child(script, n, args):
@@ -168,19 +170,19 @@ def run_children(script, counts, runs, args):
 
 def side_by_side(script, n, runs, args):
     """The machine's ceiling for n workers: ``n`` copies of ``script --child 1`` (the one-process
-    loop) started together, ``runs`` times; returns the median of their images/s added up, over
-    one copy's alone (measured in the same alternation). A run split over n workers can hardly beat
+    loop) started together, ``runs`` times; returns the median over runs of their images/s added
+    up, over one copy's alone just before or after (so the machine's drift cancels). A run split over n workers can hardly beat
     this ratio: it is what n cores give n independent Python processes here (less than n where the cores
     share a physical core, a memory bus or a host's time)."""
     def once(copies):
         procs = [_start_child(script, 1, args) for _ in range(copies)]  # all running before any is read
         return sum(_child_result(script, 1, proc)["images_per_second"] for proc in procs)
 
-    alone, together = [], []
+    ratios = []
     for run in range(runs):
-        for copies in (1, n) if run % 2 == 0 else (n, 1):
-            (alone if copies == 1 else together).append(once(copies))
-    return median(together) / median(alone)
+        speeds = {copies: once(copies) for copies in ((1, n) if run % 2 == 0 else (n, 1))}
+        ratios.append(speeds[n] / speeds[1])
+    return median(ratios)
 
 
 def print_ceiling(script, n, runs, child_args):
@@ -191,24 +193,40 @@ def print_ceiling(script, n, runs, child_args):
               f"alone (median of {runs}): about the most a run split over {n} workers can reach on this machine")
 
 
+def speedups(results):
+    """n -> the per-run ratios of n workers' images/s over the first count's in the same run.
+
+    ``run_children`` runs every count once per run, side by side in time, so each ratio compares
+    measurements minutes apart at most: this machine's speed drifts by up to 2x over an hour,
+    which a ratio of two separate medians would take for a difference between the counts."""
+    first = next(iter(results.values()))
+    return {n: [r["images_per_second"] / f["images_per_second"] for r, f in zip(runs, first)]
+            for n, runs in results.items()}
+
+
 def workers_table(title, results):
-    """A markdown table of images/s (median), per core, and the peak memory of all processes
-    together, each worker count against the first (normally 1)."""
+    """A markdown table of images/s (median), per core, the speed-up (median of per-run ratios,
+    ``speedups``) and the peak memory of all processes together, each worker count against the
+    first (normally 1)."""
     import os
 
     base = None
     rows = []
+    ratios = speedups(results)
+    first = next(iter(results))
     for n, runs in results.items():
         speed = median([r["images_per_second"] for r in runs])
         memory = median([r["peak_bytes"] for r in runs]) if all(r["peak_bytes"] for r in runs) else None
         base = base or (speed, memory)
-        rows.append([n, f"{speed:,.0f}", f"{speed / n:,.0f}", f"{speed / base[0]:.2f}x",
+        spread = f" ({min(ratios[n]):.2f}-{max(ratios[n]):.2f})" if len(runs) > 1 and n != first else ""
+        rows.append([n, f"{speed:,.0f}", f"{speed / n:,.0f}", f"{median(ratios[n]):.2f}x{spread}",
                      f"{memory / 2 ** 20:,.0f} MiB" if memory else "n/a",
                      f"{memory / base[1]:.2f}x" if memory and base[1] else "n/a",
                      f"{median([r['start_seconds'] for r in runs]):.2f} s"])
     load = " ".join(f"{x:.1f}" for x in os.getloadavg()) if hasattr(os, "getloadavg") else "n/a"
-    headers = [title, "train images/s", "per core", "speed vs first row", "peak memory, all processes",
+    headers = [title, "train images/s", "per core", "speed vs first row (range)", "peak memory, all processes",
                "memory vs first row", "start-up"]
     runs = len(next(iter(results.values())))
     return (markdown_table(headers, rows) + f"\n\n- median of {runs} runs each, alternating; each run a "
-            f"fresh process; load average (1, 5, 15 min) at the end: {load} on {os.cpu_count()} cores")
+            f"fresh process; the speed-up is the median of each run's ratio to the first row's run beside "
+            f"it; load average (1, 5, 15 min) at the end: {load} on {os.cpu_count()} cores")
