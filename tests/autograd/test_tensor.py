@@ -139,6 +139,19 @@ def test_backward_steps_yield_each_rule():
     assert w.grad == [[2.0, 2.0]]
 
 
+def test_backward_runs_the_stepped_loop_in_one_go():
+    """backward() is backward_steps() run to the end (one loop, not paused per node): same grads."""
+    def build():
+        w = Tensor([[1.0, -2.0], [0.5, 3.0]], requires_grad=True, label="w")
+        x = Tensor([[1.0, 0.25]], label="x")
+        return w, ((x @ w).relu() * w.sum()).sum()
+    w1, y1 = build()
+    y1.backward()
+    w2, y2 = build()
+    assert len(list(y2.backward_steps())) == 5
+    assert w1.grad == w2.grad and w1.grad != [[0.0, 0.0], [0.0, 0.0]]
+
+
 @pytest.mark.parametrize("build, message", [
     (lambda: Tensor([[1.0, 2.0]]) + Tensor([[1.0, 2.0, 3.0]]), r"add: shapes \(1, 2\) and \(1, 3\)"),
     (lambda: Tensor([[1.0, 2.0]] * 2) * Tensor([[1.0], [2.0], [3.0]]), r"mul: shapes \(2, 2\) and \(3, 1\)"),
