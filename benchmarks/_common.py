@@ -117,10 +117,9 @@ def peak_bytes(pids):
 
 
 def report_run(engine, optimizer, workers, timed):
-    """The child's side of ``run_children``: ``timed(engine, optimizer)`` returns images/s (or a
-    dict with "images_per_second" and any other figures measured alongside), run on ``workers``
-    processes (``nn.parallel.DataParallel`` when more than one: the same engine interface);
-    prints the JSON line with that speed, the peak memory and the start-up time."""
+    """The child's side of ``run_children``: ``timed(engine, optimizer)`` returns images/s, run on
+    ``workers`` processes (``nn.parallel.DataParallel`` when more than one: the same engine
+    interface); prints the JSON line with that speed, the peak memory and the start-up time."""
     import json
     import os
 
@@ -135,8 +134,7 @@ def report_run(engine, optimizer, workers, timed):
     finally:
         if run:
             run.close()
-    figures = speed if isinstance(speed, dict) else {"images_per_second": speed}
-    print(json.dumps({**figures, "peak_bytes": peak, "start_seconds": started}))
+    print(json.dumps({"images_per_second": speed, "peak_bytes": peak, "start_seconds": started}))
 
 
 def _start_child(script, n, args):

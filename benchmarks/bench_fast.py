@@ -20,7 +20,6 @@ with the images/s, the figure per core and the peak memory of all its processes 
 """
 
 import argparse
-import itertools
 import os
 import random
 import statistics
@@ -155,23 +154,10 @@ def bench_workers(workers, batches, runs, warmup):
 
 
 def bench_numpy(batches, runs, warmup):
-    steps = numpy_steps(batches)
-    if steps is None:
-        print("numpy is not installed: skipping the numpy column")
-        return None
-    train, infer = steps
-    with gc_paused():  # the same conditions as the fast path
-        for _ in range(warmup):
-            train()
-        return median_time(train, runs), median_time(infer, runs)
-
-
-def numpy_steps(batches):
-    """(train, infer) for the same MLP in numpy float64: train() takes the next batch, infer()
-    runs the first batch forward; None when numpy is not installed."""
     try:
         import numpy as np
     except ImportError:
+        print("numpy is not installed: skipping the numpy column")
         return None
     rng = np.random.default_rng(0)
     w1 = rng.uniform(-1, 1, (128, 784)) * (6 / 784) ** 0.5
@@ -181,7 +167,7 @@ def numpy_steps(batches):
     v = [np.zeros_like(p) for p in params]
     step = [0]
     data = [(np.array(x), np.array(y)) for x, y in batches]
-    it = itertools.cycle(data)  # as many steps as asked, the batches again if need be
+    it = iter(data)
 
     def forward(x):
         h = np.maximum(x @ w1.T + b1, 0.0)
@@ -207,7 +193,10 @@ def numpy_steps(batches):
             v_ += (1 - b2_) * g_ * g_
             p_ -= lr / (1 - b1_ ** t) * m_ / (np.sqrt(v_ / (1 - b2_ ** t)) + eps)
 
-    return train, lambda: forward(data[0][0])
+    with gc_paused():  # the same conditions as the fast path
+        for _ in range(warmup):
+            train()
+        return median_time(train, runs), median_time(lambda: forward(data[0][0]), runs)
 
 
 def bench_scalar(images, labels, count):
