@@ -13,15 +13,18 @@ loop written for one engine runs unchanged::
             loss, count = run.train_batch(xs, ys)
             run.optimizer.step()
 
-- ``train_batch`` cuts the batch into ``workers`` contiguous shards of n_w examples. This
+- ``train_batch`` cuts the batch into ``pieces`` contiguous pieces of n_p examples (by
+  default one per worker, or four per worker for a model of Values: ``default_pieces``). This
   process computes the first; each worker process (started once, with "spawn", holding a
-  pickled replica of the engine) computes another and leaves its gradient in shared memory.
-  The loss is sum_w (n_w / n) loss_w; the counts add up.
+  pickled replica of the engine) and this one take the next piece nobody has taken, from a
+  shared counter, until none is left, and leave each piece's gradient in shared memory. So a
+  faster core computes more pieces. The loss is sum_p (n_p / n) loss_p; the counts add up.
 - ``optimizer.step()``: each process sums the gradients over its own range of parameter rows,
-  sum_w (n_w / n) g_w in worker order, applies the optimizer's rule there (keeping that range's
+  sum_p (n_p / n) g_p in piece order, applies the optimizer's rule there (keeping that range's
   optimizer state) and writes the new rows to shared memory; then each reads the others' rows.
 
-A run is bit-for-bit repeatable for a given seed and number of workers; against one process
+Which process computed which piece never changes a number: a run is bit-for-bit repeatable
+for a given seed and number of pieces, whatever the number of workers; against one process
 only the order of the gradient sums differs. Ctrl-C reaches only this process (workers ignore
 SIGINT), which stops them; a worker that dies raises ``WorkerError`` instead of hanging; the
 shared memory is unlinked on every way out. Scripts that use it need the usual
@@ -36,16 +39,17 @@ import pickle
 import struct
 import sys
 import weakref
+from itertools import accumulate
 from multiprocessing import connection
 
 from autograd import Value, gc_paused, no_grad
 
 from .optim import Optimizer
 from .shards import Layout, Replica, join_state, split_state
-from .workers import PREFIX, how_it_ended, segment, serve, shutdown, sigint_ignored
+from .workers import PREFIX, claim, how_it_ended, segment, serve, shutdown, sigint_ignored
 
 __all__ = ["DataParallel", "ParallelOptimizer", "Engine", "WorkerError", "PREFIX", "default_workers",
-           "split"]
+           "default_pieces", "split"]
 
 class WorkerError(RuntimeError):
     """A worker process died or could not start; the message is one line naming which and how."""
@@ -57,6 +61,20 @@ def default_workers():
         return len(os.sched_getaffinity(0))
     except AttributeError:  # not on Linux
         return os.cpu_count() or 1
+
+
+SCALAR_PIECES = 4  # pieces per worker for a model of Values
+
+
+def default_pieces(model, workers):
+    """How many pieces ``DataParallel`` cuts a batch into by default: one per worker for a model
+    with array parameters (each piece pays a layer's fixed costs again, such as the weight
+    gradient's 784 x 128 outputs, so pieces stay large), ``SCALAR_PIECES`` per worker for a
+    model of Values on several workers (each example is its own graph: nothing is paid per
+    piece but writing its gradient, and small pieces let a faster core take more of them)."""
+    if workers == 1 or any(not isinstance(p, Value) for p in model.parameters()):
+        return workers
+    return SCALAR_PIECES * workers
 
 
 def split(n, parts):
@@ -104,20 +122,26 @@ def _stderr(line):
 class DataParallel:
     """``engine`` and ``optimizer`` trained over ``workers`` processes (see the module docstring).
 
-    ``workers`` defaults to ``default_workers()``; this process is worker 0. ``log`` receives
-    the one-line notes (a batch or a model too small to split), each said once; default stderr.
+    ``workers`` defaults to ``default_workers()``; this process is worker 0. ``pieces`` (how
+    many pieces a batch is cut into, the most that can be shared out) defaults to
+    ``default_pieces(engine.model, workers)``; the numbers a run gives depend on it, not on
+    ``workers``. ``log`` receives the one-line notes (a batch or a model too small to split),
+    each said once; default stderr.
     Use it as a context manager, or call ``close()``: that stops the workers and frees the
     shared memory (also done at exit if forgotten).
     """
 
-    def __init__(self, engine, optimizer, workers=None, log=None):
+    def __init__(self, engine, optimizer, workers=None, log=None, pieces=None):
         self.engine = engine
         self.workers = default_workers() if workers is None else workers
         if not isinstance(self.workers, int) or self.workers < 1:
             raise ValueError(f"DataParallel: workers must be a whole number >= 1, got {workers!r}")
+        self.pieces = default_pieces(engine.model, self.workers) if pieces is None else pieces
+        if not isinstance(self.pieces, int) or self.pieces < 1:
+            raise ValueError(f"DataParallel: pieces must be a whole number >= 1, got {pieces!r}")
         self._log, self._said = log or _stderr, set()
         self._procs, self._conns, self._segments, self._views = [], [], [], []
-        self._inputs, self._pending, self._closed = None, None, False
+        self._inputs, self._pending, self._closed, self._next = None, None, False, None
         self._finalizer = weakref.finalize(self, shutdown, self._procs, self._conns,
                                            self._segments, self._views, True)
         params = engine.model.parameters()
@@ -139,7 +163,7 @@ class DataParallel:
 
     def _start(self):
         size = self.layout.size
-        shm = segment(8 * size * (1 + self.workers))
+        shm = segment(8 * size * (1 + self.pieces))
         self._segments.append(shm)
         parts = split_state(self._optimizer.state, self.layout)
         self._replica = Replica(self.engine, self.workers, 0, shm.buf, _shard(self._optimizer, parts[0]),
@@ -153,9 +177,11 @@ class DataParallel:
             raise TypeError(f"DataParallel: the engine cannot be sent to the worker processes "
                             f"({type(e).__name__}: {e}); it and its model must pickle") from None
         ctx = multiprocessing.get_context("spawn")
+        self._next = ctx.Value("q", 0)  # the number of the next piece of the batch to be taken
         for w in range(1, self.workers):
             here, there = ctx.Pipe()
-            p = ctx.Process(target=serve, args=(there, w), name=f"puregrad worker {w}", daemon=True)
+            p = ctx.Process(target=serve, args=(there, w, self._next), name=f"puregrad worker {w}",
+                            daemon=True)
             with sigint_ignored():
                 p.start()
             there.close()
@@ -264,7 +290,7 @@ class DataParallel:
         (after ``close()``, all in this process)."""
         if self._closed or min(self.workers, len(xs)) <= 1:
             return self.engine.logits(xs)
-        sizes = self._hand_out("logits", xs)
+        sizes = self._hand_out(xs)
         rows = list(self.engine.logits(xs[:sizes[0]]))
         replies = self._collect("logits", range(1, len(sizes)), "while computing outputs")
         for w in range(1, len(sizes)):
@@ -272,10 +298,11 @@ class DataParallel:
         return rows
 
     def train_batch(self, xs, ys):
-        """Forward and backward over ``len(xs)`` examples in shards; returns (mean loss, count).
+        """Forward and backward over ``len(xs)`` examples in pieces; returns (mean loss, count).
 
         Each call starts from zero gradients; call ``optimizer.step()`` before the next batch.
-        This process's model then holds its own shard's gradient, not the batch's.
+        This process's model then holds the gradient of the last piece it computed, not the
+        batch's. An error here (or in a worker) stops the workers: the run cannot go on.
         """
         self._check_open()
         n = len(xs)
@@ -284,27 +311,52 @@ class DataParallel:
                              f"(need the same number, at least 1)")
         if n < self.workers:
             self._say("batch", f"nn.parallel: a batch of {n} is split over {n} of {self.workers} workers")
-        sizes = self._hand_out("batch", xs, ys)
-        active = len(sizes)
-        with gc_paused():
-            loss, count, missing = self._replica.compute(xs[:sizes[0]], ys[:sizes[0]])
-        replies = self._collect("done", range(1, active), "during a batch")
-        losses, counts, missings = [loss], [count], [missing]
-        for w in range(1, active):
-            losses.append(replies[w][1]), counts.append(replies[w][2]), missings.append(replies[w][3])
-        weights = [k / n for k in sizes] + [0.0] * (self.workers - active)
-        self._pending = (weights, missings + [[]] * (self.workers - active))
-        return sum(k * x for k, x in zip(sizes, losses)) / n, sum(counts)
+        sizes = split(n, min(self.pieces, n))
+        starts = list(accumulate(sizes, initial=0))
+        helpers = range(1, self.workers) if len(sizes) > 1 else range(0)
+        try:
+            self._replica.begin()
+            if self._next is not None:
+                self._next.value = 1  # piece 0 is ours: its rows need not go through shared memory
+            if helpers:
+                spec = self._share_inputs(xs, starts[1])(starts[1], n)
+                self._send(("batch", spec, list(ys[starts[1]:]), starts), helpers)
+            results = [None] * len(sizes)
+            piece = 0
+            with gc_paused():
+                while piece is not None:
+                    a, b = starts[piece], starts[piece + 1]
+                    results[piece] = self._replica.compute(piece, xs[a:b], ys[a:b])
+                    piece = self._claim(piece, len(sizes))
+        except BaseException:
+            self.close(gentle=False)
+            raise
+        replies = self._collect("done", helpers, "during a batch")
+        for w in helpers:
+            for piece, *result in replies[w][1]:
+                results[piece] = result
+        self._pending = ([k / n for k in sizes], [r[2] for r in results])
+        return sum(k * r[0] for k, r in zip(sizes, results)) / n, sum(r[1] for r in results)
 
-    def _hand_out(self, kind, xs, ys=None):
-        """Cut ``xs`` (and ``ys``) into one shard per worker, at most one example each, and send
-        each worker but this one its shard; returns the shards' sizes."""
+    def _claim(self, last, total):
+        """The next piece of the batch nobody has taken, or None (one process: the one after ``last``)."""
+        if self._next is None:
+            return last + 1 if last + 1 < total else None
+        return claim(self._next, total, self._check_workers)
+
+    def _check_workers(self):
+        for w, p in enumerate(self._procs, 1):
+            if not p.is_alive():
+                self._died(w, "during a batch")
+
+    def _hand_out(self, xs):
+        """Cut ``xs`` into one shard per worker, at most one example each, and send each worker
+        but this one its shard to compute the outputs of; returns the shards' sizes."""
         sizes = split(len(xs), min(self.workers, len(xs)))
         specs = self._share_inputs(xs, sizes[0])
         start = sizes[0]
         for w, size in enumerate(sizes[1:], 1):
-            labels = () if ys is None else (list(ys[start:start + size]),)
-            self._send((kind, specs(start, start + size), *labels), [w])
+            self._send(("logits", specs(start, start + size)), [w])
             start += size
         return sizes
 

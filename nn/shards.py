@@ -3,15 +3,17 @@ of a data-parallel step. ``nn.parallel`` builds on this; docs/parallel.md draws 
 
 **Layout.** The flat row follows the optimizer's slots (``nn.optim``): slot 0 holds every
 ``Value`` parameter (the optimizer's one virtual row), slot k the k-th array parameter, row
-by row. The shared block holds this row once for the parameters, then once more per worker
-for that worker's gradient.
+by row. The shared block holds this row once for the parameters, then once more per *piece*
+of the batch for that piece's gradient (a batch is cut into pieces; any process may compute
+any piece, so the pieces are numbered by the batch, not by who computed them).
 
 **Ownership.** The row is cut only where a parameter row starts (or every ``PIECE`` Values)
-into one contiguous range per worker, as equal as the cuts allow. A worker sums the workers'
-gradients over its range, in worker order, applies the optimizer's rule there alone, keeps
+into one contiguous range per worker, as equal as the cuts allow. A worker sums the pieces'
+gradients over its range, in piece order, applies the optimizer's rule there alone, keeps
 that range's optimizer state, and writes the new parameters back for the others to read.
 Every rule in ``nn.optim`` treats each row (each element, in fact) on its own, so the step
-gives the same numbers as one optimizer over everything.
+gives the same numbers as one optimizer over everything, whichever process computed which
+piece and however many workers there are.
 """
 
 import struct
@@ -97,9 +99,9 @@ def weighted_sum(terms, weights):
 
 
 class Replica:
-    """One process's model, tied to the shared block: it computes a shard and steps its range.
+    """One process's model, tied to the shared block: it computes pieces and steps its range.
 
-    ``buf`` is the shared block (bytes): the parameters, then one gradient row per worker.
+    ``buf`` is the shared block (bytes): the parameters, then one gradient row per piece.
     ``optimizer`` is this process's copy of the optimizer, holding state for its range only.
     ``views`` collects the memoryviews made here, so the owner can release them before closing.
     """
@@ -113,11 +115,12 @@ class Replica:
         views.append(self.view)
         self.own = self.layout.pieces(*self.layout.ranges[me])
         self.others = self.layout.others(me)
+        self.kept = {}  # piece -> its gradient over our range, for the pieces computed here
         self.stale = False  # True from our step until we read the rows the others updated
         self._structs = {}
 
     def _pack(self, block, start, floats):
-        """Write ``floats`` at ``start`` of block 0 (parameters) or 1 + w (worker w's gradient)."""
+        """Write ``floats`` at ``start`` of block 0 (parameters) or 1 + p (piece p's gradient)."""
         fmt = self._structs.get(len(floats))
         if fmt is None:
             fmt = self._structs[len(floats)] = struct.Struct(f"{len(floats)}d")
@@ -163,52 +166,66 @@ class Replica:
         self._read(self.layout.pieces(0, self.layout.size) if everything else self.others)
         self.stale = False
 
-    def compute(self, xs, ys):
-        """Zero the gradients, run the engine on a shard, share the gradient outside our range.
+    def begin(self):
+        """Ready for a new batch: the rows the others updated read in, no piece kept from before."""
+        if self.stale:
+            self.load()
+        self.kept = {}
+
+    def compute(self, piece, xs, ys):
+        """Zero the gradients, run the engine on piece number ``piece`` of the batch, share its
+        gradient outside our range (the part inside is kept here for our step).
 
         Returns (loss, count, missing): ``missing`` lists the array slots with no gradient.
+        Call ``begin()`` before a batch's first piece.
         """
         self.engine.model.zero_grad()
         loss, count = self.engine.train_batch(xs, ys)
-        self._write(1 + self.me, self.others, "grad")
-        return loss, count, [k for k, a in enumerate(self.layout.arrays, 1) if a.grad is None]
+        self._write(1 + piece, self.others, "grad")
+        lay = self.layout
+        # references, not copies: the next zero_grad puts new objects in place of these
+        self.kept[piece] = [[v.grad for v in lay.values[c0:c1]] if slot == 0 else lay.arrays[slot - 1].grad
+                            for slot, r0, r1, c0, c1 in self.own]
+        return loss, count, [k for k, a in enumerate(lay.arrays, 1) if a.grad is None]
 
     def step(self, weights, missing, hyper):
-        """The optimizer's rule over our range, from sum_w weights[w] * gradient of worker w.
+        """The optimizer's rule over our range, from sum_p weights[p] * gradient of piece p, in
+        piece order (computed here, or read from the shared block).
 
-        ``missing[w]`` lists worker w's array slots without a gradient (skipped in the sum; a
-        parameter no worker has a gradient for is left alone, as ``Optimizer.step`` does).
+        ``missing[p]`` lists piece p's array slots without a gradient (skipped in the sum; a
+        parameter no piece has a gradient for is left alone, as ``Optimizer.step`` does).
         ``hyper`` holds the optimizer's hyperparameters (a schedule may change them).
         """
         for name, value in hyper.items():
             setattr(self.optimizer, name, value)
-        lay = self.layout
-        active = [w for w in range(self.workers) if weights[w]]
-        for slot, r0, r1, c0, c1 in self.own:
+        lay, kept = self.layout, self.kept
+        active = [p for p in range(len(weights)) if weights[p]]
+        for i, (slot, r0, r1, c0, c1) in enumerate(self.own):
             start = lay.offsets[slot]
             if slot == 0:
+                terms = [kept[p][i] if p in kept else self._floats(1 + p, start + c0, c1 - c0)
+                         for p in active]
                 values = lay.values[c0:c1]
-                terms = [[v.grad for v in values] if w == self.me else
-                         self._floats(1 + w, start + c0, c1 - c0) for w in active]
                 rows = [[v.data for v in values]]
-                self.optimizer._update(0, rows, [weighted_sum(terms, [weights[w] for w in active])])
+                self.optimizer._update(0, rows, [weighted_sum(terms, [weights[p] for p in active])])
                 for v, x in zip(values, rows[0]):
                     v.data = x
                 self._pack(0, start + c0, rows[0])
                 continue
-            param = lay.arrays[slot - 1]
-            have = [w for w in active if slot not in missing[w]]
+            have = [p for p in active if slot not in missing[p]]
             if not have:
                 continue
-            scale = [weights[w] for w in have]
-            grads = [weighted_sum([param.grad[r] if w == self.me else
-                                   self._floats(1 + w, start + r * c1, c1) for w in have], scale)
+            scale = [weights[p] for p in have]
+            grads = [weighted_sum([kept[p][i][r] if p in kept else
+                                   self._floats(1 + p, start + r * c1, c1) for p in have], scale)
                      for r in range(r0, r1)]
+            param = lay.arrays[slot - 1]
             rows = param.data[r0:r1]
             self.optimizer._update(slot, rows, grads)
             param.data[r0:r1] = rows
             for r, row in enumerate(rows, r0):
                 self._pack(0, start + r * c1, row)
+        self.kept = {}
         self.stale = True
 
 

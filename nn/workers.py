@@ -20,7 +20,7 @@ from autograd import gc_paused
 
 from .shards import Replica
 
-__all__ = ["PREFIX", "segment", "sigint_ignored", "how_it_ended", "shutdown", "serve"]
+__all__ = ["PREFIX", "segment", "sigint_ignored", "how_it_ended", "shutdown", "claim", "serve"]
 
 PREFIX = "puregrad"  # shared memory segments are /dev/shm/puregrad-<pid>-<random>
 
@@ -93,6 +93,22 @@ def shutdown(procs, conns, segments, views, gentle):
         procs.clear(), conns.clear(), segments.clear(), views.clear()
 
 
+def claim(counter, total, check):
+    """Take the next piece of the batch from the shared ``counter`` (a multiprocessing Value):
+    its number, or None once all ``total`` are taken. The lock is waited for in short turns,
+    calling ``check()`` between them: a process killed while holding it never lets it go, and
+    ``check`` raises instead of waiting forever."""
+    lock = counter.get_lock()
+    while not lock.acquire(timeout=0.25):
+        check()
+    try:
+        piece = counter.value
+        counter.value = piece + 1
+    finally:
+        lock.release()
+    return piece if piece < total else None
+
+
 def _error(error):
     """The reply that carries ``error`` (and its traceback) to the main process."""
     trace = traceback.format_exc()
@@ -103,11 +119,20 @@ def _error(error):
     return ("error", error, trace)
 
 
-def serve(conn, me):
+def _orphaned(parent):
+    """A check for ``claim``: raise EOFError (the end of ``serve``) once the main process is gone."""
+    def check():
+        if os.getppid() != parent:
+            raise EOFError("the main process is gone")
+    return check
+
+
+def serve(conn, me, counter):
     """A worker process: build the replica, then answer messages until "stop" or a closed pipe
-    (the main process gone: then it just ends)."""
+    (the main process gone: then it just ends). ``counter`` numbers the pieces of each batch."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is for the main process to handle
     views, inputs, segments = [], {}, []
+    check = _orphaned(os.getppid())
     try:
         try:
             blob, name, workers, optimizer, shapes = pickle.loads(conn.recv_bytes())
@@ -128,7 +153,7 @@ def serve(conn, me):
                 return
             try:
                 with gc_paused():
-                    reply = _answer(replica, message, inputs)
+                    reply = _answer(replica, message, inputs, counter, check)
             except Exception as e:
                 reply = _error(e)
     except (EOFError, OSError):  # the main process is gone
@@ -140,13 +165,21 @@ def serve(conn, me):
             segment.close()
 
 
-def _answer(replica, message, inputs):
+def _answer(replica, message, inputs, counter, check):
     """The reply to one message from the main process (see ``DataParallel``)."""
     kind = message[0]
     if kind in ("batch", "logits") and replica.stale:
         replica.load()  # the rows the other workers updated in the last step
     if kind == "batch":
-        return ("done", *replica.compute(_rows(message[1], inputs), message[2]))
+        # pieces 1, 2, ... of the batch, their rows (from piece 1's first on) and labels; take
+        # pieces until none is left: (piece, loss, count, missing) for each taken here
+        _, spec, labels, starts = message
+        replica.begin()
+        done, first = [], starts[1]
+        while (piece := claim(counter, len(starts) - 1, check)) is not None:
+            a, b = starts[piece] - first, starts[piece + 1] - first
+            done.append((piece, *replica.compute(piece, _rows(spec, inputs, a, b), labels[a:b])))
+        return ("done", done)
     if kind == "logits":
         return ("logits", replica.engine.logits(_rows(message[1], inputs)))
     if kind == "step":
@@ -163,12 +196,13 @@ def _answer(replica, message, inputs):
     raise ValueError(f"unknown message {kind!r}")
 
 
-def _rows(spec, attached):
-    """The shard's rows: pickled in the message, or read from the shared input segment
-    (``attached`` keeps the one segment in use, by name)."""
+def _rows(spec, attached, a=0, b=None):
+    """Rows a..b-1 (all by default) of those the message names: pickled in it, or read from the
+    shared input segment (``attached`` keeps the one segment in use, by name)."""
     if spec[0] == "list":
-        return spec[1]
+        return spec[1][a:b]
     _, name, d, first, k = spec
+    first, k = first + a, (k if b is None else b) - a
     if name not in attached:
         for segment in attached.values():
             segment.close()

@@ -19,6 +19,7 @@ from mnist import dataset, engines
 from mnist.checkpoint import default_path, interrupts_held, read_checkpoint, write_checkpoint
 from mnist.digits import Digits
 from mnist.train import EvalEvery, RunState, train
+from nn.parallel import DataParallel
 
 ROOT = Path(__file__).resolve().parents[2]
 TINY = ["--train-size", "60", "--test-size", "20", "--hidden", "8", "--image-size", "7",
@@ -89,19 +90,30 @@ def test_a_cosine_schedule_cannot_be_stretched_on_resume(capsys, tmp_path, data)
 
 
 class Interrupt:
-    """Replaces an engine's train_batch: Ctrl-C arrives during call number ``at``."""
+    """Ctrl-C arrives during batch number ``at``, inside the engine's ``train_batch``. With
+    several workers the batch is ``DataParallel.train_batch``, which calls the engine here once
+    or more (for each piece this process takes), so batches are counted there."""
 
     def __init__(self, monkeypatch, engine, at):
-        self.calls, self.at = 0, at
+        self.batches, self.at, self.inside = 0, at, False
         cls = engines.ENGINES[engine]
-        real = cls.train_batch
+        real, real_parallel = cls.train_batch, DataParallel.train_batch
+
+        def parallel_batch(parallel_self, xs, ys):
+            self.batches, self.inside = self.batches + 1, True
+            try:
+                return real_parallel(parallel_self, xs, ys)
+            finally:
+                self.inside = False
 
         def train_batch(engine_self, xs, ys):
-            self.calls += 1
-            if self.calls == self.at:
+            if not self.inside:
+                self.batches += 1
+            if self.batches == self.at:
                 raise KeyboardInterrupt
             return real(engine_self, xs, ys)
         monkeypatch.setattr(cls, "train_batch", train_batch)
+        monkeypatch.setattr(DataParallel, "train_batch", parallel_batch)
 
 
 @pytest.mark.parametrize("engine", ["fast", "scalar"])

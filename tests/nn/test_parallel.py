@@ -5,6 +5,7 @@ process and no shared memory segment left behind)."""
 import os
 import random
 import signal
+import time
 
 import pytest
 
@@ -96,6 +97,33 @@ def test_a_run_is_bit_for_bit_repeatable_for_a_worker_count():
     assert_close(first[0], run("fast", "adam", None, batches)[0])
 
 
+def run_pieces(kind, optimizer, workers, pieces, batches):
+    eng = engine(kind)
+    opt = OPTIMIZERS[optimizer](eng.model.parameters())
+    with DataParallel(eng, opt, workers, pieces=pieces) as par:
+        losses = train(par, par.optimizer, batches)
+    return losses, eng.model.state_dict(), opt.state_dict()
+
+
+@pytest.mark.parametrize("kind, optimizer, pieces", [("scalar", "adam", 5), ("fast", "sgd", 3)])
+def test_the_same_pieces_give_the_same_bits_on_any_worker_count(kind, optimizer, pieces):
+    """Which process computes which piece is up to timing; the sums run in piece order, so the
+    numbers depend on how many pieces there are, not on how many workers share them."""
+    batches = data(4, 11)  # pieces of 3, 2, 2, 2, 2 or 4, 4, 3: uneven weights
+    alone = run_pieces(kind, optimizer, 1, pieces, batches)
+    assert run_pieces(kind, optimizer, 2, pieces, batches) == alone
+    assert run_pieces(kind, optimizer, 3, pieces, batches) == alone
+    assert_close(alone[0], run(kind, optimizer, None, batches)[0])
+
+
+def test_a_model_of_values_is_cut_into_more_pieces_than_workers():
+    from nn.parallel import SCALAR_PIECES, default_pieces
+
+    assert default_pieces(engine("scalar").model, 3) == 3 * SCALAR_PIECES > 3
+    assert default_pieces(engine("scalar").model, 1) == 1
+    assert default_pieces(engine("fast").model, 3) == 3
+
+
 def test_a_batch_too_small_to_split_uses_fewer_workers_and_says_so_once():
     lines = []
     batches = data(3, 2)
@@ -147,14 +175,40 @@ def test_a_killed_worker_gives_a_one_line_error_and_stops_the_rest():
         par.train_batch(xs, ys)
 
 
+class SlowHere(Engine):
+    """An engine that takes a second over its first piece in the process that made it, so the
+    workers take the batch's other pieces (which process takes which is otherwise up to timing)."""
+
+    def __init__(self, model, loss):
+        super().__init__(model, loss)
+        self.home = os.getpid()
+
+    def train_batch(self, xs, ys):
+        if os.getpid() == self.home:
+            time.sleep(1.0)
+            self.home = None
+        return super().train_batch(xs, ys)
+
+
 def test_an_error_in_a_worker_is_raised_here_with_the_worker_named():
-    eng = engine("scalar")
+    eng = SlowHere(nn.MLP(NIN, [8, CLASSES], init="he", rng=0), nn.cross_entropy)
     par = DataParallel(eng, nn.SGD(eng.model.parameters(), lr=0.1), 2)
     xs, pids = data(1, 4)[0][0], par.pids
     with pytest.raises(ValueError, match="out of range") as e:
-        par.train_batch(xs, [0, 1, 2, 7])  # the bad label is in worker 1's shard
+        par.train_batch(xs, [0, 1, 2, 7])  # the bad label is in the last piece: worker 1 takes it
     assert any("nn.parallel worker 1" in note for note in e.value.__notes__)
     assert pids and all(gone(pid) for pid in pids)
+
+
+def test_an_error_here_stops_the_workers_too():
+    eng = engine("scalar")
+    par = DataParallel(eng, nn.SGD(eng.model.parameters(), lr=0.1), 2)
+    xs, pids = data(1, 4)[0][0], par.pids
+    with pytest.raises(ValueError, match="out of range"):
+        par.train_batch(xs, [7, 1, 2, 0])  # piece 0 is always this process's
+    assert pids and all(gone(pid) for pid in pids)
+    with pytest.raises(WorkerError, match="closed"):
+        par.train_batch(xs, [0, 1, 2, 0])
 
 
 def test_state_moves_between_worker_counts():
@@ -206,6 +260,8 @@ def test_bad_arguments_are_refused_before_any_process_starts():
     eng = engine("fast")
     with pytest.raises(ValueError, match="workers must be a whole number >= 1"):
         DataParallel(eng, nn.SGD(eng.model.parameters(), lr=0.1), 0)
+    with pytest.raises(ValueError, match="pieces must be a whole number >= 1, got 0"):
+        DataParallel(eng, nn.SGD(eng.model.parameters(), lr=0.1), 2, pieces=0)
     with pytest.raises(ValueError, match="built over engine.model.parameters"):
         DataParallel(eng, nn.SGD(engine("fast").model.parameters(), lr=0.1), 2)
     unpicklable = Engine(eng.model, lambda out, ys: nn.cross_entropy(out, ys))

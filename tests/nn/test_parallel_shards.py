@@ -1,5 +1,6 @@
 """nn.shards, in one process: the layout cuts, the state split, and a step shared among
-replicas giving the one-optimizer step bit for bit, for any worker count."""
+replicas giving the one-optimizer step bit for bit, for any worker count and any assignment
+of the batch's pieces to replicas."""
 
 import copy
 import random
@@ -104,13 +105,13 @@ OPTIMIZERS = [
 ]
 
 
-@given(shapes, counts, st.integers(1, 5), st.sampled_from(range(len(OPTIMIZERS))), st.integers(1, 3),
-       st.integers(0, 10 ** 6), st.integers(0, 3))
-def test_a_step_shared_by_replicas_is_the_one_optimizer_step(shape_list, n_values, workers, which,
+@given(shapes, counts, st.integers(1, 5), st.integers(1, 6), st.sampled_from(range(len(OPTIMIZERS))),
+       st.integers(1, 3), st.integers(0, 10 ** 6), st.integers(0, 3))
+def test_a_step_shared_by_replicas_is_the_one_optimizer_step(shape_list, n_values, workers, pieces, which,
                                                              steps, seed, extra):
-    """Each worker's gradient (some None) summed with weights n_w / n, the rule applied by each
-    range's owner, the rows read back: every replica ends equal to one optimizer's result,
-    bit for bit, and the joined state is that optimizer's state."""
+    """Each piece's gradient (some None), computed by whichever replica, summed with weights
+    n_p / n, the rule applied by each range's owner, the rows read back: every replica ends
+    equal to one optimizer's result, bit for bit, and the joined state is that optimizer's."""
     if not shape_list and not n_values:
         n_values = 1
     rng = random.Random(seed)
@@ -118,7 +119,7 @@ def test_a_step_shared_by_replicas_is_the_one_optimizer_step(shape_list, n_value
     serial_model = copy.deepcopy(model)
     serial = OPTIMIZERS[which](serial_model.parameters())
     layout = Layout(model.parameters(), workers)
-    buf = memoryview(bytearray(8 * layout.size * (1 + workers)))
+    buf = memoryview(bytearray(8 * layout.size * (1 + pieces)))
     views, replicas = [], []
     parts = split_state(serial.state, layout)
     for w in range(workers):
@@ -129,25 +130,31 @@ def test_a_step_shared_by_replicas_is_the_one_optimizer_step(shape_list, n_value
     for r in replicas[1:]:
         r.load(everything=True)
     hyper = {h: getattr(serial, h) for h in serial.hyperparameters}
-    n = workers + extra
-    weights = [k / n for k in split(n, workers)]
+    n = pieces + extra
+    weights = [k / n for k in split(n, pieces)]
     for _ in range(steps):
         grads = []
-        for w in range(workers):
+        for _ in range(pieces):
             grads.append([rng.uniform(-1, 1) if isinstance(p, Value) else
                           None if rng.random() < 0.2 else
                           [[rng.uniform(-1, 1) for _ in row] for row in p.data] for p in model.parameters()])
-        missing = [r.compute(grads[w], None)[2] for w, r in enumerate(replicas)]
+        for r in replicas:
+            r.begin()
+        # any replica may compute any piece, in any order
+        order = rng.sample(range(pieces), pieces)
+        missing = [None] * pieces
+        for p in order:
+            missing[p] = rng.choice(replicas).compute(p, grads[p], None)[2]
         for r in replicas:
             r.step(weights, missing, hyper)
         for r in replicas:
             r.load()
         for i, p in enumerate(serial_model.parameters()):
-            have = [w for w in range(workers) if grads[w][i] is not None]
+            have = [k for k in range(pieces) if grads[k][i] is not None]
             if isinstance(p, Value):
-                p.grad = weighted_sum([[grads[w][i]] for w in have], [weights[w] for w in have])[0]
+                p.grad = weighted_sum([[grads[k][i]] for k in have], [weights[k] for k in have])[0]
             else:
-                p.grad = [weighted_sum([grads[w][i][row] for w in have], [weights[w] for w in have])
+                p.grad = [weighted_sum([grads[k][i][row] for k in have], [weights[k] for k in have])
                           for row in range(len(p.data))] if have else None
         serial.step()
         want = serial_model.state_dict()
