@@ -116,115 +116,186 @@ def peak_bytes(pids):
     return total
 
 
-def report_run(engine, optimizer, workers, timed):
-    """The child's side of ``run_children``: ``timed(engine, optimizer)`` returns images/s, run on
-    ``workers`` processes (``nn.parallel.DataParallel`` when more than one: the same engine
-    interface); prints the JSON line with that speed, the peak memory and the start-up time."""
+def serve_rounds(engine, optimizer, workers, round_, warmup=None):
+    """The child's side of ``interleave``: train on ``workers`` processes (``nn.parallel.DataParallel``
+    when more than one: the same engine interface), run ``warmup(engine, optimizer)`` if given,
+    print "ready", then for each "run" line on stdin run ``round_(engine, optimizer)`` (it returns
+    the images it trained) and print a JSON line with its seconds; at "end" (or end of input)
+    print a JSON line with the peak memory of all its processes and the start-up time."""
     import json
     import os
 
+    from autograd import gc_paused
     from nn.parallel import DataParallel
 
     start = time.perf_counter()
     run = DataParallel(engine, optimizer, workers) if workers > 1 else None
     started = time.perf_counter() - start
+    engine, optimizer = (run, run.optimizer) if run else (engine, optimizer)
     try:
-        speed = timed(run or engine, run.optimizer if run else optimizer)
+        with gc_paused():  # as mnist's training loop runs its batches
+            if warmup:
+                warmup(engine, optimizer)
+            print("ready", flush=True)
+            for line in sys.stdin:
+                if line.strip() != "run":
+                    break
+                start = time.perf_counter()
+                images = round_(engine, optimizer)
+                print(json.dumps({"seconds": time.perf_counter() - start, "images": images}), flush=True)
         peak = peak_bytes([os.getpid(), *(run.pids if run else [])])
     finally:
         if run:
             run.close()
-    print(json.dumps({"images_per_second": speed, "peak_bytes": peak, "start_seconds": started}))
+    print(json.dumps({"peak_bytes": peak, "start_seconds": started}), flush=True)
 
 
-def _start_child(script, n, args):
-    """``script --child n *args`` started, its output piped."""
-    import subprocess
+class _Child:
+    """``script --child n *args`` started and ready (see ``serve_rounds``); stderr to a file, so a
+    chatty child cannot block on a full pipe."""
 
-    return subprocess.Popen([sys.executable, script, "--child", str(n), *map(str, args)],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    def __init__(self, script, n, args):
+        import subprocess
+        import tempfile
+
+        self.script, self.n, self.err = script, n, tempfile.TemporaryFile(mode="w+")
+        self.proc = subprocess.Popen([sys.executable, script, "--child", str(n), *map(str, args)],
+                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self.err,
+                                     text=True, bufsize=1)
+
+    def ready(self):
+        self._line()  # "ready"
+
+    def _line(self):
+        line = self.proc.stdout.readline()
+        if not line:
+            self.proc.wait()
+            self.err.seek(0)
+            raise SystemExit(f"{self.script} --child {self.n} failed:\n{self.err.read()[-2000:]}")
+        return line
+
+    def start_round(self):
+        self.proc.stdin.write("run\n")
+        self.proc.stdin.flush()
+
+    def end_round(self):
+        """(seconds, images) of the round just run."""
+        import json
+
+        r = json.loads(self._line())
+        return r["seconds"], r["images"]
+
+    def finish(self):
+        """The child's closing JSON object (peak memory, start-up); it exits."""
+        import json
+
+        self.proc.stdin.write("end\n")
+        self.proc.stdin.close()
+        summary = json.loads(self._line())
+        self.proc.wait()
+        self.err.close()
+        return summary
 
 
-def _child_result(script, n, proc):
-    """The JSON object a child started by ``_start_child`` prints as its last line."""
-    import json
-
-    out, err = proc.communicate()
-    if proc.returncode != 0:
-        raise SystemExit(f"{script} --child {n} failed:\n{err[-2000:]}")
-    return json.loads(out.strip().splitlines()[-1])
+def _started(script, counts, args):
+    children = [_Child(script, n, args) for n in counts]  # all set up side by side, then used in turn
+    for child in children:
+        child.ready()
+    return children
 
 
-def run_children(script, counts, runs, args):
-    """Run ``script --child N *args`` for each worker count N, ``runs`` times, alternating the
-    order every run (so the shared machine's noise falls on every count alike); each child
-    prints a JSON object as its last line. Returns N -> list of those objects."""
-    results = {n: [] for n in counts}
-    for run in range(runs):
-        for n in counts if run % 2 == 0 else counts[::-1]:
-            results[n].append(_child_result(script, n, _start_child(script, n, args)))
+def interleave(script, counts, rounds, args):
+    """Run ``script --child N *args`` (see ``serve_rounds``) for each worker count N, all started
+    and set up at once, then ``rounds`` rounds: in each, every count trains one round while the
+    others wait (the order reversed every round). This machine's speed drifts by up to 2x within
+    an hour, and by 20% from one minute to the next; rounds a second or two apart see the same
+    machine, so the ratio of two counts' times in one round measures the counts, not the drift.
+
+    Returns N -> {"seconds": [per round], "images": [per round], "peak_bytes", "start_seconds"}."""
+    children = _started(script, counts, args)
+    results = {n: {"seconds": [], "images": []} for n in counts}
+    try:
+        for r in range(rounds):
+            for child in children if r % 2 == 0 else children[::-1]:
+                child.start_round()
+                seconds, images = child.end_round()
+                results[child.n]["seconds"].append(seconds)
+                results[child.n]["images"].append(images)
+        for child in children:
+            results[child.n].update(child.finish())
+    finally:
+        for child in children:
+            if child.proc.poll() is None:
+                child.proc.kill()
     return results
 
 
-def side_by_side(script, n, runs, args):
-    """The machine's ceiling for n workers: ``n`` copies of ``script --child 1`` (the one-process
-    loop) started together, ``runs`` times; returns the median over runs of their images/s added
-    up, over one copy's alone just before or after (so the machine's drift cancels). A run split over n workers can hardly beat
-    this ratio: it is what n cores give n independent Python processes here (less than n where the cores
-    share a physical core, a memory bus or a host's time)."""
-    def once(copies):
-        procs = [_start_child(script, 1, args) for _ in range(copies)]  # all running before any is read
-        return sum(_child_result(script, 1, proc)["images_per_second"] for proc in procs)
-
+def ceiling(script, n, rounds, args):
+    """What n cores give n separate one-process runs here: n copies of ``script --child 1`` started
+    at once; in each round one copy trains a round alone and then all n train one together (the
+    order reversed every round). Returns the median over rounds of the n copies' images/s added
+    up over the one copy's alone. A run split over n workers can hardly beat this ratio (it is
+    less than n where the cores share a physical core, a memory bus or a host's time)."""
+    children = _started(script, [1] * n, args)
     ratios = []
-    for run in range(runs):
-        speeds = {copies: once(copies) for copies in ((1, n) if run % 2 == 0 else (n, 1))}
-        ratios.append(speeds[n] / speeds[1])
+    try:
+        for r in range(rounds):
+            speeds = {}
+            for together in ((False, True) if r % 2 == 0 else (True, False)):
+                group = children if together else children[:1]
+                for child in group:
+                    child.start_round()
+                speeds[together] = sum(images / seconds for seconds, images in (c.end_round() for c in group))
+            ratios.append(speeds[True] / speeds[False])
+        for child in children:
+            child.finish()
+    finally:
+        for child in children:
+            if child.proc.poll() is None:
+                child.proc.kill()
     return median(ratios)
 
 
-def print_ceiling(script, n, runs, child_args):
-    """The line saying what n cores give n separate one-process runs here: about the most n workers reach."""
+def print_ceiling(script, n, rounds, child_args):
+    """The line saying what n cores give n separate one-process runs: about the most n workers reach."""
     if n > 1:
-        ratio = side_by_side(script, n, runs, child_args)
+        ratio = ceiling(script, n, rounds, child_args)
         print(f"- ceiling: {n} separate one-process runs side by side train {ratio:.2f}x the images/s of one "
-              f"alone (median of {runs}): about the most a run split over {n} workers can reach on this machine")
+              f"alone (median of {rounds} rounds): about the most a run split over {n} workers can reach on "
+              f"this machine")
 
 
 def speedups(results):
-    """n -> the per-run ratios of n workers' images/s over the first count's in the same run.
-
-    ``run_children`` runs every count once per run, side by side in time, so each ratio compares
-    measurements minutes apart at most: this machine's speed drifts by up to 2x over an hour,
-    which a ratio of two separate medians would take for a difference between the counts."""
+    """n -> the per-round ratios of n workers' images/s over the first count's in the same round."""
     first = next(iter(results.values()))
-    return {n: [r["images_per_second"] / f["images_per_second"] for r, f in zip(runs, first)]
-            for n, runs in results.items()}
+    return {n: [(i / s) / (fi / fs) for s, i, fs, fi in
+                zip(r["seconds"], r["images"], first["seconds"], first["images"])]
+            for n, r in results.items()}
 
 
 def workers_table(title, results):
-    """A markdown table of images/s (median), per core, the speed-up (median of per-run ratios,
-    ``speedups``) and the peak memory of all processes together, each worker count against the
-    first (normally 1)."""
+    """A markdown table of images/s (all rounds' images over their seconds), per core, the speed-up
+    (median of per-round ratios, ``speedups``, with their range) and the peak memory of all
+    processes together, each worker count against the first (normally 1)."""
     import os
 
     base = None
     rows = []
     ratios = speedups(results)
     first = next(iter(results))
-    for n, runs in results.items():
-        speed = median([r["images_per_second"] for r in runs])
-        memory = median([r["peak_bytes"] for r in runs]) if all(r["peak_bytes"] for r in runs) else None
+    for n, r in results.items():
+        speed = sum(r["images"]) / sum(r["seconds"])
+        memory = r["peak_bytes"]
         base = base or (speed, memory)
-        spread = f" ({min(ratios[n]):.2f}-{max(ratios[n]):.2f})" if len(runs) > 1 and n != first else ""
+        spread = f" ({min(ratios[n]):.2f}-{max(ratios[n]):.2f})" if len(ratios[n]) > 1 and n != first else ""
         rows.append([n, f"{speed:,.0f}", f"{speed / n:,.0f}", f"{median(ratios[n]):.2f}x{spread}",
                      f"{memory / 2 ** 20:,.0f} MiB" if memory else "n/a",
                      f"{memory / base[1]:.2f}x" if memory and base[1] else "n/a",
-                     f"{median([r['start_seconds'] for r in runs]):.2f} s"])
+                     f"{r['start_seconds']:.2f} s"])
     load = " ".join(f"{x:.1f}" for x in os.getloadavg()) if hasattr(os, "getloadavg") else "n/a"
     headers = [title, "train images/s", "per core", "speed vs first row (range)", "peak memory, all processes",
                "memory vs first row", "start-up"]
-    runs = len(next(iter(results.values())))
-    return (markdown_table(headers, rows) + f"\n\n- median of {runs} runs each, alternating; each run a "
-            f"fresh process; the speed-up is the median of each run's ratio to the first row's run beside "
-            f"it; load average (1, 5, 15 min) at the end: {load} on {os.cpu_count()} cores")
+    rounds = len(next(iter(results.values()))["seconds"])
+    return (markdown_table(headers, rows) + f"\n\n- {rounds} rounds, each count training in turn within "
+            f"the round (one process per count, set up once); the speed-up is the median of each round's "
+            f"ratio to the first row's; load average (1, 5, 15 min) at the end: {load} on {os.cpu_count()} cores")

@@ -12,14 +12,17 @@ numbers measured 13 ms with its floats freshly allocated and 18-23 ms with the f
 steps of training had left them, scattered through memory.)
 
 Then the fast path on 1 and more worker processes (``nn.parallel.DataParallel``, as
-``python -m mnist train --workers N`` runs it): each count in a fresh process, alternating,
-with the images/s, the figure per core and the peak memory of all its processes together.
+``python -m mnist train --workers N`` runs it): one process per count, all set up (and warmed
+up) at once, then ``--repeats`` rounds in which each count trains ``--batches`` batches in turn,
+with the images/s, the figure per core, the speed-up (the median of the rounds' ratios) and the
+peak memory of all its processes together.
 
     python benchmarks/bench_fast.py [--batches 8] [--warmup 100] [--scalar-images 2] [--kernels]
                                     [--workers 1,2] [--repeats 3]
 """
 
 import argparse
+import itertools
 import os
 import random
 import statistics
@@ -52,7 +55,7 @@ os.environ.setdefault("MKL_NUM_THREADS", "1")
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 import nn  # noqa: E402
-from _common import (at_least, print_ceiling, report_run, run_children, speedups, worker_list,  # noqa: E402
+from _common import (at_least, interleave, print_ceiling, serve_rounds, speedups, worker_list,  # noqa: E402
                      workers_table)
 from autograd import Tensor, gc_paused, no_grad  # noqa: E402
 from autograd.commands import ArgumentParser, run  # noqa: E402
@@ -130,27 +133,24 @@ def bench_fast(batches, runs, warmup):
         return median_time(train, runs), median_time(infer, runs)
 
 
-def bench_workers(workers, batches, runs, warmup):
-    """One row of the workers table, in this (fresh) process: prints a JSON line."""
+def bench_workers(workers, batches, per_round, warmup):
+    """One count's process of the workers table (``_common.interleave``): its rounds of
+    ``per_round`` batches, after ``warmup`` batches, on demand."""
     from nn.parallel import Engine
 
     model = nn.fast_mlp(784, [128, 10], init="he", rng=0)
+    it = itertools.cycle(batches)
 
-    def timed(engine, opt):
-        it = iter(batches)
-
-        def train():
+    def train(engine, opt, count):
+        for _ in range(count):
             x, y = next(it)
             opt.zero_grad()
             engine.train_batch(x, y)
             opt.step()
+        return count * BATCH
 
-        with gc_paused():
-            for _ in range(warmup):
-                train()
-            return BATCH / median_time(train, runs)
-
-    report_run(Engine(model, nn.cross_entropy), nn.Adam(model.parameters(), lr=1e-3), workers, timed)
+    serve_rounds(Engine(model, nn.cross_entropy), nn.Adam(model.parameters(), lr=1e-3), workers,
+                 lambda e, o: train(e, o, per_round), lambda e, o: train(e, o, warmup))
 
 
 def bench_numpy(batches, runs, warmup):
@@ -269,7 +269,8 @@ def main(argv=None):
     parser.add_argument("--workers", type=worker_list, default=",".join(map(str, sorted({1, os.cpu_count() or 1}))),
                         help="worker counts for the workers table, e.g. 1,2 (default 1 and the cores); "
                              "0 for none")
-    parser.add_argument("--repeats", type=at_least(1), default=3, help="runs per worker count (median)")
+    parser.add_argument("--repeats", type=at_least(1), default=10,
+                        help="rounds of the workers table, each --batches batches per worker count (default 10)")
     parser.add_argument("--child", type=int, help=argparse.SUPPRESS)  # one workers-table run
     args = parser.parse_args(argv)
     images, labels, source = load(BATCH * (args.warmup + args.batches))
@@ -303,13 +304,13 @@ def main(argv=None):
     counts = args.workers
     if counts:
         child_args = ["--batches", args.batches, "--warmup", args.warmup]
-        results = run_children(os.path.abspath(__file__), counts, args.repeats, child_args)
+        results = interleave(os.path.abspath(__file__), counts, args.repeats, child_args)
         print()
         print(workers_table("fast path, worker processes", results))
         print_ceiling(os.path.abspath(__file__), max(counts), args.repeats, child_args)
         if numpy_times:
             # numpy against one process as measured above, moments apart, over each count's speed-up
-            # (paired runs): numpy's step timed between two fast-path batches would find its
+            # (per round, measured in the rounds): numpy's step timed between two fast-path batches would find its
             # caches cold and run about 2x slower, which is no fair figure for numpy
             for n, ratios in speedups(results).items():
                 print(f"- {n} worker(s): {fast_train / np_train / statistics.median(ratios):.0f}x numpy's "

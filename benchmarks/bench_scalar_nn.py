@@ -11,16 +11,18 @@
    micrograd on the same step (micrograd has no exp/log, so that comparison uses MSE against
    the one-hot label in both).
 
-3. MLP 784 -> 32 -> 10, cross-entropy, Adam, batch 100, one epoch over a 1,000-image subset
-   (real MNIST when MNIST_DATA is set, else the synthetic images) on 1 and more worker
-   processes (``nn.parallel.DataParallel``): each count in a fresh process, alternating, with
-   images/s, the figure per core and the peak memory of all its processes together.
+3. MLP 784 -> 32 -> 10, cross-entropy, Adam, batches of 100 from a 1,000-image subset (real
+   MNIST when MNIST_DATA is set, else the synthetic images) on 1 and more worker processes
+   (``nn.parallel.DataParallel``): one process per count, all set up at once, then
+   ``--repeats`` rounds in which each count trains one batch in turn, with images/s, the figure
+   per core, the speed-up (the median of the rounds' ratios) and the peak memory of all its
+   processes together.
 
 puregrad steps run inside autograd.gc_paused() (as recommended); micrograd runs as its demo
 does. Every timing ends with gc.collect(), so each peer pays for freeing its own graphs.
 
 Run: python benchmarks/bench_scalar_nn.py [--runs 5] [--images 20] [--workers 1,2] [--subset 1000]
-     [--repeats 3]
+     [--repeats 10]
 """
 
 import argparse
@@ -34,8 +36,8 @@ import nn
 from autograd import Value
 from autograd.commands import ArgumentParser, run
 
-from _common import (alternate, at_least, freeing, machine, markdown_table, median, print_ceiling,
-                     report_run, run_children, seconds, worker_list, workers_table)
+from _common import (alternate, at_least, freeing, interleave, machine, markdown_table, median,
+                     print_ceiling, seconds, serve_rounds, worker_list, workers_table)
 from bench_micrograd import initial_weights, micrograd_model, micrograd_step, two_moons
 
 TARGET_EPOCH = 30.0  # seconds for 1,000 images
@@ -180,22 +182,24 @@ def subset(n):
 
 
 def workers_run(workers, images, batch=100):
-    """One row of the workers table, in this (fresh) process: one epoch; prints a JSON line."""
+    """One count's process of the workers table (``_common.interleave``): one batch per round,
+    cycling through the subset's batches, after one warm-up batch."""
+    import itertools
+
     from nn.parallel import Engine
 
     X, Y = subset(images)
     model = nn.MLP(784, [32, 10], init="he", rng=0)
+    batches = itertools.cycle([(X[k:k + batch], Y[k:k + batch]) for k in range(0, len(X), batch)])
 
-    def timed(engine, opt):
-        start = time.perf_counter()
-        with autograd.gc_paused():
-            for k in range(0, len(X), batch):
-                opt.zero_grad()
-                engine.train_batch(X[k:k + batch], Y[k:k + batch])
-                opt.step()
-        return len(X) / (time.perf_counter() - start)
+    def train(engine, opt):
+        x, y = next(batches)
+        opt.zero_grad()
+        engine.train_batch(x, y)
+        opt.step()
+        return len(x)
 
-    report_run(Engine(model, nn.cross_entropy), nn.Adam(model.parameters(), lr=1e-3), workers, timed)
+    serve_rounds(Engine(model, nn.cross_entropy), nn.Adam(model.parameters(), lr=1e-3), workers, train, train)
 
 
 def main(argv=None):
@@ -204,8 +208,9 @@ def main(argv=None):
     parser.add_argument("--images", type=at_least(1), default=20, help="images per timed run (default 20)")
     parser.add_argument("--workers", type=worker_list, default=",".join(map(str, sorted({1, os.cpu_count() or 1}))),
                         help="worker counts for the workers table, e.g. 1,2 (default 1 and the cores); 0 for none")
-    parser.add_argument("--subset", type=at_least(1), default=1000, help="images in the workers table's epoch")
-    parser.add_argument("--repeats", type=at_least(1), default=3, help="runs per worker count (median)")
+    parser.add_argument("--subset", type=at_least(1), default=1000, help="images the workers table's batches cycle through")
+    parser.add_argument("--repeats", type=at_least(1), default=10,
+                        help="rounds of the workers table, one batch per worker count each (default 10)")
     parser.add_argument("--child", type=int, help=argparse.SUPPRESS)  # one workers-table run
     args = parser.parse_args(argv)
     if args.child:
@@ -216,10 +221,10 @@ def main(argv=None):
     mnist_table(args.runs, args.images)
     counts = args.workers
     if counts:
-        results = run_children(os.path.abspath(__file__), counts, args.repeats, ["--subset", args.subset])
+        results = interleave(os.path.abspath(__file__), counts, args.repeats, ["--subset", args.subset])
         folder = os.environ.get("MNIST_DATA")
         print(f"\ndata: {f'MNIST ({folder}), a balanced sample' if folder else 'synthetic (set MNIST_DATA for MNIST)'}\n")
-        print(workers_table(f"MLP 784-32-10, Adam, batch 100, one epoch of {args.subset:,} images, "
+        print(workers_table(f"MLP 784-32-10, Adam, batches of 100 from {args.subset:,} images, "
                             f"worker processes", results))
         print_ceiling(os.path.abspath(__file__), max(counts), args.repeats, ["--subset", args.subset])
 

@@ -179,10 +179,13 @@ class Replica:
         Returns (loss, count, missing): ``missing`` lists the array slots with no gradient.
         Call ``begin()`` before a batch's first piece.
         """
-        self.engine.model.zero_grad()
+        lay = self.layout
+        for v in lay.values:  # what model.zero_grad() does, without walking the modules again:
+            v.grad = 0.0      # that costs 65 ms on a scalar 784-32-10 model, a tenth of a piece
+        for a in lay.arrays:
+            a.grad = None
         loss, count = self.engine.train_batch(xs, ys)
         self._write(1 + piece, self.others, "grad")
-        lay = self.layout
         # references, not copies: the next zero_grad puts new objects in place of these
         self.kept[piece] = [[v.grad for v in lay.values[c0:c1]] if slot == 0 else lay.arrays[slot - 1].grad
                             for slot, r0, r1, c0, c1 in self.own]

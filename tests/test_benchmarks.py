@@ -43,7 +43,7 @@ CASES = [
      else "micrograd: not installed"),
     ("bench_scalar_nn.py", ["--runs", "1", "--images", "1", "--workers", "1,2", "--subset", "4",
                             "--repeats", "1"],
-     ["| puregrad nn, cross-entropy, Adam |", "skipping zero inputs:", "one epoch of 4 images, worker processes",
+     ["| puregrad nn, cross-entropy, Adam |", "skipping zero inputs:", "batches of 100 from 4 images, worker processes",
       "\n| 2 | ", "- ceiling: 2 separate one-process runs side by side train "],
      "| micrograd, MSE one-hot, SGD |" if has("micrograd") else "micrograd: not installed"),
     ("bench_kernels_ab.py", ["--batches", "2", "--warmup", "1"], [],
