@@ -208,8 +208,11 @@ def interleave(script, counts, rounds, args):
     """Run ``script --child N *args`` (see ``serve_rounds``) for each worker count N, all started
     and set up at once, then ``rounds`` rounds: in each, every count trains one round while the
     others wait (the order reversed every round). This machine's speed drifts by up to 2x within
-    an hour, and by 20% from one minute to the next; rounds a second or two apart see the same
-    machine, so the ratio of two counts' times in one round measures the counts, not the drift.
+    an hour, and by 20% from one minute to the next; rounds a few seconds long, side by side, see
+    the same machine, so the ratio of two counts' times in one round measures the counts, not the
+    drift. (Not much shorter: here a process that starts after another count's round runs slower
+    for a while, and one-second rounds flattered the fast path's 2 workers: 1.53x against 1.25x
+    with rounds of several seconds, at the same hour.)
 
     Returns N -> {"seconds": [per round], "images": [per round], "peak_bytes", "start_seconds"}."""
     children = _started(script, counts, args)

@@ -13,12 +13,12 @@ steps of training had left them, scattered through memory.)
 
 Then the fast path on 1 and more worker processes (``nn.parallel.DataParallel``, as
 ``python -m mnist train --workers N`` runs it): one process per count, all set up (and warmed
-up) at once, then ``--repeats`` rounds in which each count trains ``--batches`` batches in turn,
+up) at once, then ``--repeats`` rounds in which each count trains ``--round`` batches in turn,
 with the images/s, the figure per core, the speed-up (the median of the rounds' ratios) and the
 peak memory of all its processes together.
 
     python benchmarks/bench_fast.py [--batches 8] [--warmup 100] [--scalar-images 2] [--kernels]
-                                    [--workers 1,2] [--repeats 3]
+                                    [--workers 1,2] [--repeats 6] [--round 40]
 """
 
 import argparse
@@ -269,14 +269,15 @@ def main(argv=None):
     parser.add_argument("--workers", type=worker_list, default=",".join(map(str, sorted({1, os.cpu_count() or 1}))),
                         help="worker counts for the workers table, e.g. 1,2 (default 1 and the cores); "
                              "0 for none")
-    parser.add_argument("--repeats", type=at_least(1), default=10,
-                        help="rounds of the workers table, each --batches batches per worker count (default 10)")
+    parser.add_argument("--repeats", type=at_least(1), default=6, help="rounds of the workers table (default 6)")
+    parser.add_argument("--round", type=at_least(1), default=40,
+                        help="batches each worker count trains per round of the workers table (default 40)")
     parser.add_argument("--child", type=int, help=argparse.SUPPRESS)  # one workers-table run
     args = parser.parse_args(argv)
     images, labels, source = load(BATCH * (args.warmup + args.batches))
     batches = batched(images, labels)
     if args.child:
-        return bench_workers(args.child, batches, args.batches, args.warmup)
+        return bench_workers(args.child, batches, args.round, args.warmup)
     nonzero = sum(v != 0 for img in images for v in img) / (784 * len(images))
     print(f"data: {source}; {nonzero:.0%} of pixels nonzero; MLP 784 -> 128 -> 10, Adam, batch {BATCH}\n")
     if args.kernels:
@@ -303,7 +304,7 @@ def main(argv=None):
           f"(median of {args.batches} batches after {args.warmup} warm-up batches)")
     counts = args.workers
     if counts:
-        child_args = ["--batches", args.batches, "--warmup", args.warmup]
+        child_args = ["--batches", args.batches, "--warmup", args.warmup, "--round", args.round]
         results = interleave(os.path.abspath(__file__), counts, args.repeats, child_args)
         print()
         print(workers_table("fast path, worker processes", results))

@@ -14,7 +14,7 @@
 3. MLP 784 -> 32 -> 10, cross-entropy, Adam, batches of 100 from a 1,000-image subset (real
    MNIST when MNIST_DATA is set, else the synthetic images) on 1 and more worker processes
    (``nn.parallel.DataParallel``): one process per count, all set up at once, then
-   ``--repeats`` rounds in which each count trains one batch in turn, with images/s, the figure
+   ``--repeats`` rounds in which each count trains ``--round`` batches in turn, with images/s, the figure
    per core, the speed-up (the median of the rounds' ratios) and the peak memory of all its
    processes together.
 
@@ -22,7 +22,7 @@ puregrad steps run inside autograd.gc_paused() (as recommended); micrograd runs 
 does. Every timing ends with gc.collect(), so each peer pays for freeing its own graphs.
 
 Run: python benchmarks/bench_scalar_nn.py [--runs 5] [--images 20] [--workers 1,2] [--subset 1000]
-     [--repeats 10]
+     [--repeats 6] [--round 5]
 """
 
 import argparse
@@ -181,9 +181,9 @@ def subset(n):
     return dataset.floats(digits), list(digits.labels)
 
 
-def workers_run(workers, images, batch=100):
-    """One count's process of the workers table (``_common.interleave``): one batch per round,
-    cycling through the subset's batches, after one warm-up batch."""
+def workers_run(workers, images, per_round, batch=100):
+    """One count's process of the workers table (``_common.interleave``): ``per_round`` batches
+    per round, cycling through the subset's batches, after one warm-up batch."""
     import itertools
 
     from nn.parallel import Engine
@@ -192,14 +192,18 @@ def workers_run(workers, images, batch=100):
     model = nn.MLP(784, [32, 10], init="he", rng=0)
     batches = itertools.cycle([(X[k:k + batch], Y[k:k + batch]) for k in range(0, len(X), batch)])
 
-    def train(engine, opt):
-        x, y = next(batches)
-        opt.zero_grad()
-        engine.train_batch(x, y)
-        opt.step()
-        return len(x)
+    def train(engine, opt, count):
+        images = 0
+        for _ in range(count):
+            x, y = next(batches)
+            opt.zero_grad()
+            engine.train_batch(x, y)
+            opt.step()
+            images += len(x)
+        return images
 
-    serve_rounds(Engine(model, nn.cross_entropy), nn.Adam(model.parameters(), lr=1e-3), workers, train, train)
+    serve_rounds(Engine(model, nn.cross_entropy), nn.Adam(model.parameters(), lr=1e-3), workers,
+                 lambda e, o: train(e, o, per_round), lambda e, o: train(e, o, 1))
 
 
 def main(argv=None):
@@ -209,24 +213,26 @@ def main(argv=None):
     parser.add_argument("--workers", type=worker_list, default=",".join(map(str, sorted({1, os.cpu_count() or 1}))),
                         help="worker counts for the workers table, e.g. 1,2 (default 1 and the cores); 0 for none")
     parser.add_argument("--subset", type=at_least(1), default=1000, help="images the workers table's batches cycle through")
-    parser.add_argument("--repeats", type=at_least(1), default=10,
-                        help="rounds of the workers table, one batch per worker count each (default 10)")
+    parser.add_argument("--repeats", type=at_least(1), default=6, help="rounds of the workers table (default 6)")
+    parser.add_argument("--round", type=at_least(1), default=5,
+                        help="batches each worker count trains per round of the workers table (default 5)")
     parser.add_argument("--child", type=int, help=argparse.SUPPRESS)  # one workers-table run
     args = parser.parse_args(argv)
     if args.child:
-        return workers_run(args.child, args.subset)
+        return workers_run(args.child, args.subset, args.round)
     print(machine(), "\n")
     demo_table(args.runs)
     print()
     mnist_table(args.runs, args.images)
     counts = args.workers
     if counts:
-        results = interleave(os.path.abspath(__file__), counts, args.repeats, ["--subset", args.subset])
+        child_args = ["--subset", args.subset, "--round", args.round]
+        results = interleave(os.path.abspath(__file__), counts, args.repeats, child_args)
         folder = os.environ.get("MNIST_DATA")
         print(f"\ndata: {f'MNIST ({folder}), a balanced sample' if folder else 'synthetic (set MNIST_DATA for MNIST)'}\n")
         print(workers_table(f"MLP 784-32-10, Adam, batches of 100 from {args.subset:,} images, "
                             f"worker processes", results))
-        print_ceiling(os.path.abspath(__file__), max(counts), args.repeats, ["--subset", args.subset])
+        print_ceiling(os.path.abspath(__file__), max(counts), args.repeats, child_args)
 
 
 if __name__ == "__main__":

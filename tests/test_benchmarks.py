@@ -29,7 +29,7 @@ def has_commit(rev):
 
 CASES = [
     ("bench_fast.py", ["--batches", "1", "--warmup", "1", "--scalar-images", "1", "--kernels",
-                       "--workers", "1,2", "--repeats", "1"],
+                       "--workers", "1,2", "--repeats", "1", "--round", "1"],
      ["| math.dist identity, column norms known |", "| puregrad fast path (Tensor) |",
       "| puregrad scalar engine (Value), 1 images |", "| fast path, worker processes |", "\n| 2 | ",
       "- ceiling: 2 separate one-process runs side by side train ",
@@ -42,7 +42,7 @@ CASES = [
      "micrograd on a chain: backward raises RecursionError" if has("micrograd")
      else "micrograd: not installed"),
     ("bench_scalar_nn.py", ["--runs", "1", "--images", "1", "--workers", "1,2", "--subset", "4",
-                            "--repeats", "1"],
+                            "--repeats", "1", "--round", "1"],
      ["| puregrad nn, cross-entropy, Adam |", "skipping zero inputs:", "batches of 100 from 4 images, worker processes",
       "\n| 2 | ", "- ceiling: 2 separate one-process runs side by side train "],
      "| micrograd, MSE one-hot, SGD |" if has("micrograd") else "micrograd: not installed"),
