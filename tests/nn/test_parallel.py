@@ -289,3 +289,39 @@ def test_a_worker_that_cannot_start_is_named(trap, words):
     with pytest.raises(WorkerError, match=words) as e:
         DataParallel(eng, nn.SGD(eng.model.parameters(), lr=0.1), 2)
     assert "\n" not in str(e.value)
+
+
+def test_a_piece_counter_held_by_a_dead_process_does_not_hang_the_claim():
+    """A worker killed while it holds the counter's lock never lets it go: ``claim`` waits in
+    short turns and asks ``check`` in between, which raises (DataParallel: "worker N died")."""
+    import multiprocessing
+    import threading
+
+    from nn.workers import claim
+
+    counter = multiprocessing.get_context("spawn").Value("q", 0)
+    assert [claim(counter, 2, None), claim(counter, 2, None), claim(counter, 2, None)] == [0, 1, None]
+    held, release = threading.Event(), threading.Event()
+
+    def holder():
+        with counter.get_lock():
+            held.set()
+            release.wait(10)
+
+    thread = threading.Thread(target=holder)
+    thread.start()
+    held.wait(10)
+    checks = []
+
+    def check():
+        checks.append(1)
+        if len(checks) == 2:
+            raise WorkerError("the holder died")
+
+    try:
+        with pytest.raises(WorkerError, match="the holder died"):
+            claim(counter, 5, check)
+    finally:
+        release.set()
+        thread.join()
+    assert len(checks) == 2
