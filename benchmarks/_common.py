@@ -7,6 +7,7 @@ import statistics
 import sys
 import time
 import tracemalloc
+from contextlib import contextmanager
 
 
 def timed(fn, *args):
@@ -116,12 +117,13 @@ def peak_bytes(pids):
     return total
 
 
-def serve_rounds(engine, optimizer, workers, round_, warmup=None):
+def serve_rounds(engine, optimizer, workers, batches, per_round, warmup=0):
     """The child's side of ``interleave``: train on ``workers`` processes (``nn.parallel.DataParallel``
-    when more than one: the same engine interface), run ``warmup(engine, optimizer)`` if given,
-    print "ready", then for each "run" line on stdin run ``round_(engine, optimizer)`` (it returns
-    the images it trained) and print a JSON line with its seconds; at "end" (or end of input)
-    print a JSON line with the peak memory of all its processes and the start-up time."""
+    when more than one: the same engine interface) from ``batches`` ((xs, ys) pairs, cycled),
+    ``warmup`` batches first; print "ready", then for each "run" line on stdin train
+    ``per_round`` batches and print a JSON line with their seconds and images; at "end" (or end
+    of input) print a JSON line with the peak memory of all its processes and the start-up time."""
+    import itertools
     import json
     import os
 
@@ -132,16 +134,27 @@ def serve_rounds(engine, optimizer, workers, round_, warmup=None):
     run = DataParallel(engine, optimizer, workers) if workers > 1 else None
     started = time.perf_counter() - start
     engine, optimizer = (run, run.optimizer) if run else (engine, optimizer)
+    cycle = itertools.cycle(batches)
+
+    def train(count):
+        images = 0
+        for _ in range(count):
+            xs, ys = next(cycle)
+            optimizer.zero_grad()
+            engine.train_batch(xs, ys)
+            optimizer.step()
+            images += len(xs)
+        return images
+
     try:
         with gc_paused():  # as mnist's training loop runs its batches
-            if warmup:
-                warmup(engine, optimizer)
+            train(warmup)
             print("ready", flush=True)
             for line in sys.stdin:
                 if line.strip() != "run":
                     break
                 start = time.perf_counter()
-                images = round_(engine, optimizer)
+                images = train(per_round)
                 print(json.dumps({"seconds": time.perf_counter() - start, "images": images}), flush=True)
         peak = peak_bytes([os.getpid(), *(run.pids if run else [])])
     finally:
@@ -197,11 +210,19 @@ class _Child:
         return summary
 
 
+@contextmanager
 def _started(script, counts, args):
-    children = [_Child(script, n, args) for n in counts]  # all set up side by side, then used in turn
-    for child in children:
-        child.ready()
-    return children
+    """One ready ``_Child`` per count, all set up side by side before any is used; any still
+    running on the way out (an error, Ctrl-C) is killed."""
+    children = [_Child(script, n, args) for n in counts]
+    try:
+        for child in children:
+            child.ready()
+        yield children
+    finally:
+        for child in children:
+            if child.proc.poll() is None:
+                child.proc.kill()
 
 
 def interleave(script, counts, rounds, args):
@@ -215,9 +236,8 @@ def interleave(script, counts, rounds, args):
     with rounds of several seconds, at the same hour.)
 
     Returns N -> {"seconds": [per round], "images": [per round], "peak_bytes", "start_seconds"}."""
-    children = _started(script, counts, args)
     results = {n: {"seconds": [], "images": []} for n in counts}
-    try:
+    with _started(script, counts, args) as children:
         for r in range(rounds):
             for child in children if r % 2 == 0 else children[::-1]:
                 child.start_round()
@@ -226,10 +246,6 @@ def interleave(script, counts, rounds, args):
                 results[child.n]["images"].append(images)
         for child in children:
             results[child.n].update(child.finish())
-    finally:
-        for child in children:
-            if child.proc.poll() is None:
-                child.proc.kill()
     return results
 
 
@@ -239,9 +255,8 @@ def ceiling(script, n, rounds, args):
     order reversed every round). Returns the median over rounds of the n copies' images/s added
     up over the one copy's alone. A run split over n workers can hardly beat this ratio (it is
     less than n where the cores share a physical core, a memory bus or a host's time)."""
-    children = _started(script, [1] * n, args)
     ratios = []
-    try:
+    with _started(script, [1] * n, args) as children:
         for r in range(rounds):
             speeds = {}
             for together in ((False, True) if r % 2 == 0 else (True, False)):
@@ -252,10 +267,6 @@ def ceiling(script, n, rounds, args):
             ratios.append(speeds[True] / speeds[False])
         for child in children:
             child.finish()
-    finally:
-        for child in children:
-            if child.proc.poll() is None:
-                child.proc.kill()
     return median(ratios)
 
 

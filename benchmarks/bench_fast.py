@@ -22,7 +22,6 @@ peak memory of all its processes together.
 """
 
 import argparse
-import itertools
 import os
 import random
 import statistics
@@ -139,18 +138,8 @@ def bench_workers(workers, batches, per_round, warmup):
     from nn.parallel import Engine
 
     model = nn.fast_mlp(784, [128, 10], init="he", rng=0)
-    it = itertools.cycle(batches)
-
-    def train(engine, opt, count):
-        for _ in range(count):
-            x, y = next(it)
-            opt.zero_grad()
-            engine.train_batch(x, y)
-            opt.step()
-        return count * BATCH
-
     serve_rounds(Engine(model, nn.cross_entropy), nn.Adam(model.parameters(), lr=1e-3), workers,
-                 lambda e, o: train(e, o, per_round), lambda e, o: train(e, o, warmup))
+                 batches, per_round, warmup)
 
 
 def bench_numpy(batches, runs, warmup):
@@ -311,8 +300,8 @@ def main(argv=None):
         print_ceiling(os.path.abspath(__file__), max(counts), args.repeats, child_args)
         if numpy_times:
             # numpy against one process as measured above, moments apart, over each count's speed-up
-            # (per round, measured in the rounds): numpy's step timed between two fast-path batches would find its
-            # caches cold and run about 2x slower, which is no fair figure for numpy
+            # (the median of the rounds'): numpy's step timed between two fast-path batches would
+            # find its caches cold and run about 2x slower, which is no fair figure for numpy
             for n, ratios in speedups(results).items():
                 print(f"- {n} worker(s): {fast_train / np_train / statistics.median(ratios):.0f}x numpy's "
                       f"single-threaded step (the table above's ratio over this row's speed-up; target <= 60x)")

@@ -29,7 +29,6 @@ import argparse
 import os
 import random
 import sys
-import time
 
 import autograd
 import nn
@@ -184,26 +183,13 @@ def subset(n):
 def workers_run(workers, images, per_round, batch=100):
     """One count's process of the workers table (``_common.interleave``): ``per_round`` batches
     per round, cycling through the subset's batches, after one warm-up batch."""
-    import itertools
-
     from nn.parallel import Engine
 
     X, Y = subset(images)
     model = nn.MLP(784, [32, 10], init="he", rng=0)
-    batches = itertools.cycle([(X[k:k + batch], Y[k:k + batch]) for k in range(0, len(X), batch)])
-
-    def train(engine, opt, count):
-        images = 0
-        for _ in range(count):
-            x, y = next(batches)
-            opt.zero_grad()
-            engine.train_batch(x, y)
-            opt.step()
-            images += len(x)
-        return images
-
+    batches = [(X[k:k + batch], Y[k:k + batch]) for k in range(0, len(X), batch)]
     serve_rounds(Engine(model, nn.cross_entropy), nn.Adam(model.parameters(), lr=1e-3), workers,
-                 lambda e, o: train(e, o, per_round), lambda e, o: train(e, o, 1))
+                 batches, per_round, warmup=1)
 
 
 def main(argv=None):
