@@ -30,7 +30,7 @@ from autograd import Value
 
 from .module import is_array_parameter
 
-__all__ = ["Optimizer", "SGD", "Adam", "AdamW", "sgd_rule", "adam_rule"]
+__all__ = ["Optimizer", "SGD", "Adam", "AdamW", "sgd_rule", "adam_rule", "zero_grads"]
 
 
 def sgd_rule(p, g, buf, lr, momentum, dampening, nesterov, weight_decay):
@@ -82,6 +82,14 @@ def adam_rule(p, g, m, v, step, lr, beta1, beta2, eps, weight_decay, decoupled):
     else:
         p = [pi + neg * mi / (sqrt(vi) / bc2_sqrt + eps) for pi, mi, vi in zip(p, m, v)]
     return p, m, v
+
+
+def zero_grads(values, arrays):
+    """Each Value's ``grad`` to 0.0 and each array parameter's to None (PyTorch's default)."""
+    for v in values:
+        v.grad = 0.0
+    for a in arrays:
+        a.grad = None
 
 
 class Optimizer:
@@ -136,10 +144,7 @@ class Optimizer:
 
     def zero_grad(self) -> None:
         """Values' ``grad`` to 0.0; array parameters' ``grad`` to None (PyTorch's default)."""
-        for v in self.values:
-            v.grad = 0.0
-        for a in self.arrays:
-            a.grad = None
+        zero_grads(self.values, self.arrays)
 
     def _shapes(self):
         shapes = [[len(self.values)]] if self.values else [[]]

@@ -66,13 +66,13 @@ def default_workers():
 SCALAR_PIECES = 4  # pieces per worker for a model of Values
 
 
-def default_pieces(model, workers):
+def default_pieces(parameters, workers):
     """How many pieces ``DataParallel`` cuts a batch into by default: one per worker for a model
     with array parameters (each piece pays a layer's fixed costs again, such as the weight
     gradient's 784 x 128 outputs, so pieces stay large), ``SCALAR_PIECES`` per worker for a
     model of Values on several workers (each example is its own graph: nothing is paid per
     piece but writing its gradient, and small pieces let a faster core take more of them)."""
-    if workers == 1 or any(not isinstance(p, Value) for p in model.parameters()):
+    if workers == 1 or any(not isinstance(p, Value) for p in parameters):
         return workers
     return SCALAR_PIECES * workers
 
@@ -124,7 +124,7 @@ class DataParallel:
 
     ``workers`` defaults to ``default_workers()``; this process is worker 0. ``pieces`` (how
     many pieces a batch is cut into, the most that can be shared out) defaults to
-    ``default_pieces(engine.model, workers)``; the numbers a run gives depend on it, not on
+    ``default_pieces(engine.model.parameters(), workers)``; the numbers a run gives depend on it, not on
     ``workers``. ``log`` receives the one-line notes (a batch or a model too small to split),
     each said once; default stderr.
     Use it as a context manager, or call ``close()``: that stops the workers and frees the
@@ -136,7 +136,8 @@ class DataParallel:
         self.workers = default_workers() if workers is None else workers
         if not isinstance(self.workers, int) or self.workers < 1:
             raise ValueError(f"DataParallel: workers must be a whole number >= 1, got {workers!r}")
-        self.pieces = default_pieces(engine.model, self.workers) if pieces is None else pieces
+        params = engine.model.parameters()
+        self.pieces = default_pieces(params, self.workers) if pieces is None else pieces
         if not isinstance(self.pieces, int) or self.pieces < 1:
             raise ValueError(f"DataParallel: pieces must be a whole number >= 1, got {pieces!r}")
         self._log, self._said = log or _stderr, set()
@@ -144,7 +145,6 @@ class DataParallel:
         self._inputs, self._pending, self._closed, self._next = None, None, False, None
         self._finalizer = weakref.finalize(self, shutdown, self._procs, self._conns,
                                            self._segments, self._views, True)
-        params = engine.model.parameters()
         _check_optimizer(optimizer, params)
         self._optimizer = optimizer
         self.layout = Layout(params, self.workers)

@@ -168,9 +168,9 @@ def serve(conn, me, counter):
 def _answer(replica, message, inputs, counter, check):
     """The reply to one message from the main process (see ``DataParallel``)."""
     kind = message[0]
-    if kind in ("batch", "logits") and replica.stale:
+    if kind == "logits" and replica.stale:
         replica.load()  # the rows the other workers updated in the last step
-    if kind == "batch":
+    if kind == "batch":  # (replica.begin() reads those rows)
         # pieces 1, 2, ... of the batch, their rows (from piece 1's first on) and labels; take
         # pieces until none is left: (piece, loss, count, missing) for each taken here
         _, spec, labels, starts = message

@@ -119,9 +119,9 @@ def test_the_same_pieces_give_the_same_bits_on_any_worker_count(kind, optimizer,
 def test_a_model_of_values_is_cut_into_more_pieces_than_workers():
     from nn.parallel import SCALAR_PIECES, default_pieces
 
-    assert default_pieces(engine("scalar").model, 3) == 3 * SCALAR_PIECES > 3
-    assert default_pieces(engine("scalar").model, 1) == 1
-    assert default_pieces(engine("fast").model, 3) == 3
+    assert default_pieces(engine("scalar").model.parameters(), 3) == 3 * SCALAR_PIECES > 3
+    assert default_pieces(engine("scalar").model.parameters(), 1) == 1
+    assert default_pieces(engine("fast").model.parameters(), 3) == 3
 
 
 def test_a_batch_too_small_to_split_uses_fewer_workers_and_says_so_once():
